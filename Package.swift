@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+//
+// SwiftVLA: a vision-language-action robot control library for Linux.
+// Targets are acyclic; see README.md ("Architecture") for the map.
+// No `unsafeFlags` anywhere: the package must build as a dependency.
+import PackageDescription
+
+let package = Package(
+    name: "SwiftVLA",
+    products: [
+        .library(name: "VLA", targets: ["VLA"]),
+        .executable(name: "vla", targets: ["vla"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Core Library: system libraries and C shims
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]
+        ),
+        .target(name: "COpenBLASSupport", dependencies: ["COpenBLAS"]),
+        .systemLibrary(
+            name: "COpenCV",
+            pkgConfig: "opencv4",
+            providers: [.apt(["libopencv-dev", "pkg-config"])]
+        ),
+        .target(name: "OpenCVBridge", dependencies: ["COpenCV"]),
+
+        // Core Library: Swift modules
+        .target(name: "RobotCore"),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "COpenBLASSupport"]),
+        .target(name: "Transformers", dependencies: ["Tensors"]),
+        .target(name: "Tokenizers"),
+        .target(name: "Perception", dependencies: ["OpenCVBridge", "RobotCore"]),
+        .target(name: "Actuation", dependencies: ["RobotCore"]),
+        .target(name: "Simulation", dependencies: ["Actuation", "RobotCore"]),
+        .target(name: "VLA", dependencies: ["RobotCore", "Tensors", "Transformers", "Tokenizers", "Perception", "Actuation"]),
+        .executableTarget(
+            name: "vla",
+            dependencies: [
+                "VLA",
+                "Simulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Tests
+        .target(name: "TestSupport", dependencies: ["Tensors", "Transformers"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "TransformersTests", dependencies: ["Transformers", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
+        .testTarget(name: "PerceptionTests", dependencies: ["Perception", "TestSupport"]),
+        .testTarget(name: "ActuationTests", dependencies: ["Actuation", "TestSupport"]),
+        .testTarget(name: "vlaTests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// The C++ → C shim over OpenCV lives here (see include/OpenCVBridge.h).
