@@ -66,6 +66,7 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -75,7 +76,6 @@ import numpy as np
 import torch
 import transformers
 from safetensors import safe_open
-from safetensors.torch import save_file
 from transformers import (
     DynamicCache,
     GenerationConfig,
@@ -96,6 +96,7 @@ BIAS_STD = 0.3  # q/k/v biases ~ N(0, BIAS_STD)
 
 # Tolerances for "these two float32 computations should agree".
 TOL_SAME_MATH = 1e-5  # e.g. cached vs cache-free attention (different reduction order)
+TOL_NUMPY = 1e-4  # float32 HF vs the float64 NumPy reimplementation below
 
 
 # --------------------------------------------------------------------------
@@ -592,7 +593,43 @@ def save_case(model, case: Case, ref: dict[str, torch.Tensor], out: Path, meta: 
     to_save.save_pretrained(out, **kwargs)
     if case.legacy:
         legacy_config(out / "config.json", case)
-    save_file(ref, str(out / "reference.safetensors"), metadata=meta)
+    write_safetensors(out / "reference.safetensors", ref, meta)
+
+
+def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
+    """Write a safetensors file byte-for-byte reproducibly.
+
+    ``safetensors.torch.save_file`` serialises ``__metadata__`` in hash order,
+    so the bytes change from run to run; this writes the same format (u64 LE
+    header length, JSON header, raw little-endian data) with sorted keys and
+    the header padded with spaces to a multiple of 8 bytes.
+    """
+    names = sorted(tensors)
+    dtype_names = {torch.float32: "F32", torch.int64: "I64"}
+    header: dict[str, Any] = {"__metadata__": dict(sorted(metadata.items()))}
+    blobs, offset = [], 0
+    for name in names:
+        t = tensors[name].contiguous()
+        raw = t.numpy().astype(t.numpy().dtype.newbyteorder("<"), copy=False).tobytes()
+        header[name] = {
+            "dtype": dtype_names[t.dtype],
+            "shape": list(t.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
+        blobs.append(raw)
+        offset += len(raw)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as f:
+        f.write(len(head).to_bytes(8, "little"))
+        f.write(head)
+        for raw in blobs:
+            f.write(raw)
+    # Read it back with the official library.
+    with safe_open(str(path), "pt") as f:
+        assert f.metadata() == metadata
+        for name in names:
+            assert torch.equal(f.get_tensor(name), tensors[name]), name
 
 
 def _copy_as(model, dtype: torch.dtype):
@@ -655,6 +692,129 @@ def ablation_effects(case: Case, model, ref: dict[str, torch.Tensor]) -> dict[st
 
 
 # --------------------------------------------------------------------------
+# Independent check: a from-scratch NumPy decoder reading only the files on disk
+# --------------------------------------------------------------------------
+#
+# This is the contract the Swift engine implements, written out in ~80 lines:
+# it reads config.json in either style, the (possibly sharded, possibly
+# bf16/f16) safetensors, and recomputes every reference row in float64.
+# If HF and this agree, the fixtures test the documented semantics and
+# nothing hidden in transformers.
+
+def np_load_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    cfg = json.loads((folder / "config.json").read_text())
+    index = folder / "model.safetensors.index.json"
+    if index.exists():
+        files = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+    else:
+        files = ["model.safetensors"]
+    weights: dict[str, np.ndarray] = {}
+    for f in files:
+        with safe_open(str(folder / f), "pt") as s:  # "pt": numpy has no bfloat16
+            for k in s.keys():
+                weights[k] = s.get_tensor(k).to(torch.float64).numpy()
+    return cfg, weights
+
+
+def np_rope_inv_freq(cfg: dict[str, Any], head_dim: int) -> np.ndarray:
+    """Inverse frequencies [head_dim/2] after any rope scaling."""
+    rp = cfg.get("rope_parameters")  # transformers 5.x style
+    if rp is None:  # legacy: top-level rope_theta + rope_scaling
+        rp = dict(cfg.get("rope_scaling") or {})
+        rp["rope_theta"] = cfg.get("rope_theta", 10000.0)
+    theta = rp["rope_theta"]
+    kind = rp.get("rope_type", rp.get("type", "default"))
+    inv = 1.0 / theta ** (np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)
+    if kind == "default":
+        return inv
+    if kind == "linear":
+        return inv / rp["factor"]
+    if kind == "llama3":
+        factor, lo, hi = rp["factor"], rp["low_freq_factor"], rp["high_freq_factor"]
+        old = rp["original_max_position_embeddings"]
+        wavelen = 2 * np.pi / inv
+        smooth = (old / wavelen - lo) / (hi - lo)
+        mid = (1 - smooth) * inv / factor + smooth * inv
+        return np.where(wavelen < old / hi, inv, np.where(wavelen > old / lo, inv / factor, mid))
+    raise ValueError(f"rope_type {kind}")
+
+
+def np_sliding_window(cfg: dict[str, Any], layer: int) -> int | None:
+    if cfg["model_type"] == "qwen2":
+        if cfg.get("use_sliding_window") and layer >= cfg.get("max_window_layers", 0):
+            return cfg.get("sliding_window")
+        return None
+    return cfg.get("sliding_window")
+
+
+def np_forward(cfg: dict[str, Any], w: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
+    """Logits [T, vocab] for a whole sequence, float64, no cache."""
+    D, H, KV = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    hd = cfg.get("head_dim") or D // H
+    eps = cfg["rms_norm_eps"]
+    T = len(ids)
+
+    def rmsnorm(x, g):  # x (T, D)
+        return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * g
+
+    def linear(x, name):
+        y = x @ w[name + ".weight"].T
+        return y + w[name + ".bias"] if name + ".bias" in w else y
+
+    ang = np.arange(T, dtype=np.float64)[:, None] * np_rope_inv_freq(cfg, hd)[None]  # (T, hd/2)
+    cos = np.concatenate([np.cos(ang)] * 2, -1)[:, None]  # (T, 1, hd): halves, not interleaved
+    sin = np.concatenate([np.sin(ang)] * 2, -1)[:, None]
+
+    def rope(x):  # (T, heads, hd)
+        rot = np.concatenate([-x[..., hd // 2:], x[..., : hd // 2]], -1)
+        return x * cos + rot * sin
+
+    x = w["model.embed_tokens.weight"][ids]  # (T, D)
+    i, j = np.arange(T)[:, None], np.arange(T)[None]
+    for l in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{l}."
+        h = rmsnorm(x, w[p + "input_layernorm.weight"])
+        q = rope(linear(h, p + "self_attn.q_proj").reshape(T, H, hd))
+        k = rope(linear(h, p + "self_attn.k_proj").reshape(T, KV, hd))
+        v = linear(h, p + "self_attn.v_proj").reshape(T, KV, hd)
+        k, v = np.repeat(k, H // KV, axis=1), np.repeat(v, H // KV, axis=1)  # q head n uses kv head n // (H/KV)
+        scores = np.einsum("qhd,khd->hqk", q, k) / np.sqrt(hd)  # (H, T, T)
+        allowed = j <= i
+        win = np_sliding_window(cfg, l)
+        if win is not None:
+            allowed = allowed & (j > i - win)
+        scores = np.where(allowed[None], scores, -np.inf)
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        att = np.einsum("hqk,khd->qhd", scores, v).reshape(T, H * hd)
+        x = x + linear(att, p + "self_attn.o_proj")
+        h = rmsnorm(x, w[p + "post_attention_layernorm.weight"])
+        g = linear(h, p + "mlp.gate_proj")
+        x = x + linear(g / (1 + np.exp(-g)) * linear(h, p + "mlp.up_proj"), p + "mlp.down_proj")
+    x = rmsnorm(x, w["model.norm.weight"])
+    head = w.get("lm_head.weight")
+    if head is None:
+        assert cfg.get("tie_word_embeddings"), "no lm_head.weight and embeddings not tied"
+        head = w["model.embed_tokens.weight"]
+    return x @ head.T
+
+
+def numpy_check(folder: Path, ref: dict[str, torch.Tensor]) -> float:
+    """Max |numpy - reference| over prompt_logits and step_logits."""
+    cfg, w = np_load_checkpoint(folder)
+    ids = ref["input_ids"].numpy()
+    gen = ref["generated"].numpy()
+    T, N = len(ids), len(gen)
+    logits = np_forward(cfg, w, np.concatenate([ids, gen[:-1]]))  # causal: one pass covers all steps
+    d = max(
+        np.abs(logits[:T] - ref["prompt_logits"].double().numpy()).max(),
+        np.abs(logits[T - 1 : T - 1 + N] - ref["step_logits"].double().numpy()).max(),
+    )
+    assert np.array_equal(logits[T - 1 : T - 1 + N].argmax(-1), gen), f"{folder.name}: numpy greedy differs"
+    return float(d)
+
+
+# --------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------
 
@@ -705,6 +865,8 @@ def run_case(case: Case, out_root: Path) -> dict[str, Any]:
     out = out_root / case.name
     save_case(model, case, ref, out, meta)
     info = reload_and_check(case, out, ref)
+    d_numpy = numpy_check(out, ref)
+    assert d_numpy <= TOL_NUMPY, f"{case.name}: numpy reimplementation differs by {d_numpy}"
 
     T = int(ref["input_ids"].shape[0])
     entry = {
@@ -725,14 +887,14 @@ def run_case(case: Case, out_root: Path) -> dict[str, Any]:
         "max_abs_logit": round(max_logit, 6),
         "feature_effect_max_abs_logit_change": {k: round(v, 6) for k, v in effects.items()},
         "self_check_max_abs_diff": {
-            k: float(f"{v:.3g}") for k, v in {**diffs, "reload": info["reload_max_abs_diff"]}.items()
+            k: float(f"{v:.3g}") for k, v in {**diffs, "reload": info["reload_max_abs_diff"], "numpy_float64": d_numpy}.items()
         },
     }
     print(
         f"{case.name:14s} seed {seed} ({tries} tries)  T={T} N={N_STEPS}  "
         f"margin {abs_m:.4f} (rel {rel_m:.4f})  max|logit| {max_logit:.2f}  "
         f"diffs nocache {diffs['nocache_prompt']:.1e} generate {diffs['generate']:.1e} "
-        f"recompute {diffs['recompute']:.1e} reload {info['reload_max_abs_diff']:.1e}  "
+        f"recompute {diffs['recompute']:.1e} reload {info['reload_max_abs_diff']:.1e} numpy {d_numpy:.1e}  "
         f"effects {entry['feature_effect_max_abs_logit_change']}  "
         f"dtypes {info['weight_dtypes']} lm_head {info['has_lm_head']} extra {info['extra_keys']}"
     )
@@ -790,7 +952,10 @@ def main(argv: list[str] | None = None) -> int:
         "min_top2_margin_relative_required": MIN_REL_MARGIN,
         "cases": {name: cases_out[name] for name in [c.name for c in CASES] if name in cases_out},
     }
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    text = json.dumps(manifest, indent=2)
+    # Keep token-id lists on one line.
+    text = re.sub(r"\[\s*(-?\d+(?:,\s*-?\d+)*)\s*\]", lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text)
+    manifest_path.write_text(text + "\n")
 
     if args.model_out and any(c.name == "llama-gqa" for c in cases):
         copy_demo_model(args.out / "llama-gqa", Path(args.model_out))
