@@ -453,7 +453,9 @@ def make_prompt(case: Case, vocab: int, special: set[int]) -> torch.Tensor:
         ids.append(bos)
     while len(ids) < case.prompt_len:
         t = int(rng.integers(0, vocab))
-        if t not in special:
+        # Also avoid 0: it is <unk>/<pad> in many vocabularies, and generate()
+        # without an attention_mask treats pad_token_id tokens as padding.
+        if t not in special and t != 0:
             ids.append(t)
     return torch.tensor(ids, dtype=torch.int64)
 
