@@ -36,7 +36,11 @@ the script fails if anything disagrees. Checks made for every case:
   row's logit range (seeds are searched until this holds, so a float32 engine
   with slightly different rounding still picks the same tokens);
 * no greedy token is BOS/EOS, so an engine that stops at EOS still makes N tokens;
-* the reloaded checkpoint (legacy configs included) reproduces the logits.
+* the reloaded checkpoint (legacy configs included) reproduces the logits;
+* ``np_forward``, an ~80-line float64 NumPy decoder that reads only the files
+  on disk, reproduces every logit (so the fixtures test documented semantics);
+* switching each case's feature off (rope scaling, sliding window, biases,
+  bf16/f16 rounding) moves the logits by more than 1e-3.
 
 Low-precision cases (``llama-bf16``, ``llama-f16``) store bf16/f16 weights;
 their reference logits come from those same rounded weights upcast to float32
@@ -63,6 +67,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import argparse
+import copy
 import dataclasses
 import hashlib
 import json
@@ -136,15 +141,6 @@ COMMON = dict(
     initializer_range=0.2,
     attn_implementation="eager",
 )
-
-
-def _without(key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    def f(c: dict[str, Any]) -> dict[str, Any]:
-        c = dict(c)
-        c[key] = None
-        return c
-
-    return f
 
 
 def _with(**kv: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -397,6 +393,7 @@ CASES: list[Case] = [
 # --------------------------------------------------------------------------
 
 def make_config(case: Case, overrides: dict[str, Any] | None = None):
+    """The case's HF config object, or one built from ``overrides`` (a full kwargs dict)."""
     kw = dict(case.config)
     if overrides:
         kw = overrides
@@ -635,10 +632,7 @@ def write_safetensors(path: Path, tensors: dict[str, torch.Tensor], metadata: di
 
 
 def _copy_as(model, dtype: torch.dtype):
-    import copy
-
-    m = copy.deepcopy(model)
-    return m.to(dtype)
+    return copy.deepcopy(model).to(dtype)
 
 
 @torch.no_grad()
