@@ -26,8 +26,15 @@ public enum Kernels {
     /// e^x for each lane (Cephes-style range reduction and polynomial, relative error ≈ 2e-7).
     @inlinable @inline(__always)
     public static func exp(_ v: Vector) -> Vector {
-        let x = v.clamped(lowerBound: Vector(repeating: -87.33), upperBound: Vector(repeating: 88.37))
-        let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+        // Clamp with compare-and-select: `pointwiseMin/Max` are not vectorised by the
+        // standard library (they handle NaN lane by lane), `replacing(with:where:)` is.
+        let lo = Vector(repeating: -87.33), hi = Vector(repeating: 88.37)
+        let x = v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
+        // n = round(x / ln 2) by the 1.5·2²³ trick: adding it leaves n in the low mantissa bits
+        // (and rounds to nearest even), which keeps everything in vector registers.
+        let magic = Vector(repeating: 12582912)
+        let shifted = x * 1.44269504088896341 + magic
+        let n = shifted - magic
         let r = x - n * 0.693359375 + n * 2.12194440e-4
         let z = r * r
         var y = Vector(repeating: 1.9875691500e-4)
@@ -37,8 +44,9 @@ public enum Kernels {
         y = y * r + 1.6666665459e-1
         y = y * r + 5.0000001201e-1
         y = y * z + r + 1
-        let e = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        return y * unsafeBitCast(e, to: Vector.self)
+        // 2ⁿ: the integer n sits in the low bits of `shifted`; move it into the exponent field.
+        let bits = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        return y * unsafeBitCast((bits &+ 127) &<< 23, to: Vector.self)
     }
 
     /// e^x for one value, through the same polynomial as the vector form.
