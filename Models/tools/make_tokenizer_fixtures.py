@@ -13,6 +13,7 @@ real ones VLA models ship, and writes, for each of them::
     Tests/Fixtures/tokenizers/<name>/tokenizer.json         the tokenizer, as tokenizers saves it
     Tests/Fixtures/tokenizers/<name>/tokenizer_config.json  (llama2 only) bos/eos/add_bos flags
     Tests/Fixtures/tokenizers/<name>/cases.json             reference encodings (see below)
+    Tests/Fixtures/tokenizers/<name>/info.json              vocabulary sizes and id <-> token samples
 
 Nothing is downloaded: the training corpus is the docstrings of Python's own standard
 library plus a few generated lines of accented, CJK and emoji text and numbers.
@@ -314,7 +315,10 @@ def make_metaspace(corpus: list[str]) -> Tokenizer:
     tok = Tokenizer(models.BPE(unk_token="<unk>", fuse_unk=True))
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=True)
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="first", split=True)
-    train(tok, corpus, 700, ["<unk>", "<s>", "</s>"], limit_alphabet=120)
+    # Train on Latin-script lines only (not `limit_alphabet`, whose ties make training
+    # non-deterministic), so CJK, Cyrillic and emoji become <unk>.
+    latin = [line for line in corpus if all(ord(c) < 0x250 for c in line)]
+    train(tok, latin, 700, ["<unk>", "<s>", "</s>"])
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> $B </s>",
         special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))],
@@ -381,6 +385,15 @@ def write(out: pathlib.Path, name: str, tok: Tokenizer) -> None:
             "decoded": reference.decode(ids, skip_special_tokens=False),
             "decoded_skip_special": reference.decode(ids, skip_special_tokens=True),
         })
+    vocab = reference.get_vocab(with_added_tokens=True)
+    sample_ids = sorted({0, 1, 2, 3, 100, 257, 258, 259, reference.get_vocab_size() - 1} | set(range(0, len(vocab), 97)))
+    info = {
+        "vocab_size": reference.get_vocab_size(with_added_tokens=False),
+        "vocab_size_with_added_tokens": reference.get_vocab_size(with_added_tokens=True),
+        "id_to_token": [[i, reference.id_to_token(i)] for i in sample_ids if reference.id_to_token(i) is not None],
+        "missing_ids": [-1, len(vocab) + 10],
+    }
+    (directory / "info.json").write_text(json.dumps(info, ensure_ascii=False) + "\n", encoding="utf-8")
     (directory / "cases.json").write_text(json.dumps(cases, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     print(f"{name}: vocab {reference.get_vocab_size()} tokens, {len(cases)} cases -> {directory}")
 
