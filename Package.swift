@@ -28,6 +28,7 @@ let package = Package(
             providers: [.apt(["libopencv-dev", "pkg-config"])]
         ),
         .target(name: "OpenCVBridge", dependencies: ["COpenCV"]),
+        .target(name: "CActuation"),
 
         // Core Library: Swift modules
         .target(name: "RobotCore"),
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "Transformers", dependencies: ["Tensors"]),
         .target(name: "Tokenizers"),
         .target(name: "Perception", dependencies: ["OpenCVBridge", "RobotCore"]),
-        .target(name: "Actuation", dependencies: ["RobotCore"]),
+        .target(name: "Actuation", dependencies: ["RobotCore", "CActuation"]),
         .target(name: "Simulation", dependencies: ["Actuation", "RobotCore"]),
         .target(name: "VLA", dependencies: ["RobotCore", "Tensors", "Transformers", "Tokenizers", "Perception", "Actuation"]),
         .executableTarget(

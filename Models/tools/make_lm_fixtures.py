@@ -9,7 +9,7 @@ REAL Hugging Face classes (``LlamaForCausalLM``, ``MistralForCausalLM``,
 
     Tests/Fixtures/lm/<case>/config.json             as transformers writes it
                                                      (or rewritten to the legacy
-                                                     4.x style, see LEGACY below)
+                                                     4.x style, see Case.legacy)
     Tests/Fixtures/lm/<case>/generation_config.json  as transformers writes it
     Tests/Fixtures/lm/<case>/model.safetensors       weights (or model-0000x-of-0000y
                                                      shards + model.safetensors.index.json)

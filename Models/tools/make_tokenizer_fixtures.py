@@ -13,6 +13,7 @@ real ones VLA models ship, and writes, for each of them::
     Tests/Fixtures/tokenizers/<name>/tokenizer.json         the tokenizer, as tokenizers saves it
     Tests/Fixtures/tokenizers/<name>/tokenizer_config.json  (llama2 only) bos/eos/add_bos flags
     Tests/Fixtures/tokenizers/<name>/cases.json             reference encodings (see below)
+    Tests/Fixtures/tokenizers/<name>/info.json              vocabulary sizes and id <-> token samples
 
 Nothing is downloaded: the training corpus is the docstrings of Python's own standard
 library plus a few generated lines of accented, CJK and emoji text and numbers.
@@ -28,12 +29,13 @@ The fixtures
                ``ignore_merges=True``, merges stored as ``[a, b]`` pairs, Sequence post-processor
                (ByteLevel + TemplateProcessing adding ``<|begin_of_text|>``).
 ``qwen2``      NFC normaliser, Split(Qwen2's regex) + ByteLevel(use_regex=False), ChatML
-               special tokens, no BOS.
+               special tokens, no BOS, a normalised added token ``café``.
 ``llama2``     SentencePiece-style BPE as in Llama-2's (and so OpenVLA's) tokenizer.json:
                normaliser Sequence[Prepend("▁"), Replace(" ", "▁")], no pre-tokenizer,
                ``byte_fallback`` with ``<0x00>``…``<0xFF>`` at ids 3…258, ``<unk>``/``<s>``/``</s>``
                at 0/1/2, decoder Sequence[Replace("▁", " "), ByteFallback, Fuse, Strip(" ", 1, 0)],
-               TemplateProcessing adding ``<s>``; also a tokenizer_config.json.
+               TemplateProcessing adding ``<s>``, OpenVLA's extra ``<PAD>`` special token after the
+               base vocabulary; also a tokenizer_config.json.
 ``metaspace``  Metaspace pre-tokenizer (prepend_scheme "first", split) and decoder, no byte
                fallback: unknown characters become ``<unk>`` with ``fuse_unk``.
 
@@ -45,7 +47,8 @@ A list of ``{"text", "ids", "ids_no_special", "decoded", "decoded_skip_special"}
 ``decoded_skip_special`` is ``decode(ids, skip_special_tokens=True)``. The texts cover ASCII,
 accents (composed and decomposed), CJK, emoji (with ZWJ), combining marks, long numbers,
 punctuation, contractions, repeated / leading / trailing spaces, newlines, tabs, unusual
-whitespace, the empty string and text containing the special-token strings.
+whitespace, the empty string and text containing the special-token strings, followed by
+120 deterministic random concatenations of tricky fragments (``FUZZ_FRAGMENTS``).
 
 How to run
 ----------
@@ -200,6 +203,24 @@ TEST_TEXTS = [
 ]
 
 
+FUZZ_FRAGMENTS = [
+    "the", "robot", "Pick", "UP", "block", "drawer", "x", "a", "I", "é", "e\u0301", "ñ", "ß", "İ", "ǅ",
+    "机器", "人", "の", "한", "🤖", "👍🏽", "👨\u200d👩", "\u200b", "\u0301", "\u0308", "١٢٣", "12", "2026",
+    "0", "999999999", "3.5", "'s", "'S", "'ll", "'RE", "'d", "'", "\"", "!", "?", "...", "--", "(", ")", "#",
+    "$", "%", "@", "_", "<", ">", "<s>", "</s>", "<unk>", "<|endoftext|>", "<|im_start|>", "<|eot_id|>", "<mask>",
+    "[ROBOT]", "grip", "café", "<PAD>", "<0x41>", "\u2581", " ", " ", " ", "  ", "   ", "\n", "\n\n", "\r\n", "\t",
+    "\u00a0", "\u3000", "\x0b", "\u0085",
+]
+
+
+def fuzz_texts(count: int = 120, seed: int = 20261129) -> list[str]:
+    """Deterministic random concatenations of tricky fragments."""
+    import random
+
+    rng = random.Random(seed)
+    return ["".join(rng.choice(FUZZ_FRAGMENTS) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Builders
 # ---------------------------------------------------------------------------------------------
@@ -277,6 +298,8 @@ def make_qwen2(corpus: list[str]) -> Tokenizer:
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
     special = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     train(tok, corpus, 1200, special, pre_tokenizers.ByteLevel.alphabet())
+    # A normalised added token: matched after NFC, so "cafe\u0301" finds it too.
+    tok.add_tokens([AddedToken("café", normalized=True)])
     return tok
 
 
@@ -307,6 +330,8 @@ def make_llama2(corpus: list[str]) -> Tokenizer:
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A", pair="<s> $A <s>:1 $B:1", special_tokens=[("<s>", 1)],
     )
+    # OpenVLA adds a <PAD> special token after the base vocabulary.
+    tok.add_special_tokens([AddedToken("<PAD>", special=True, normalized=False)])
     return tok
 
 
@@ -314,7 +339,10 @@ def make_metaspace(corpus: list[str]) -> Tokenizer:
     tok = Tokenizer(models.BPE(unk_token="<unk>", fuse_unk=True))
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=True)
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="first", split=True)
-    train(tok, corpus, 700, ["<unk>", "<s>", "</s>"], limit_alphabet=120)
+    # Train on Latin-script lines only (not `limit_alphabet`, whose ties make training
+    # non-deterministic), so CJK, Cyrillic and emoji become <unk>.
+    latin = [line for line in corpus if all(ord(c) < 0x250 for c in line)]
+    train(tok, latin, 700, ["<unk>", "<s>", "</s>"])
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> $B </s>",
         special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))],
@@ -372,7 +400,7 @@ def write(out: pathlib.Path, name: str, tok: Tokenizer) -> None:
     if name == "llama2":
         (directory / "tokenizer_config.json").write_text(json.dumps(LLAMA2_CONFIG, indent=2) + "\n", encoding="utf-8")
     cases = []
-    for text_case in TEST_TEXTS:
+    for text_case in TEST_TEXTS + fuzz_texts():
         ids = reference.encode(text_case).ids
         cases.append({
             "text": text_case,
@@ -381,6 +409,15 @@ def write(out: pathlib.Path, name: str, tok: Tokenizer) -> None:
             "decoded": reference.decode(ids, skip_special_tokens=False),
             "decoded_skip_special": reference.decode(ids, skip_special_tokens=True),
         })
+    vocab = reference.get_vocab(with_added_tokens=True)
+    sample_ids = sorted({0, 1, 2, 3, 100, 257, 258, 259, reference.get_vocab_size() - 1} | set(range(0, len(vocab), 97)))
+    info = {
+        "vocab_size": reference.get_vocab_size(with_added_tokens=False),
+        "vocab_size_with_added_tokens": reference.get_vocab_size(with_added_tokens=True),
+        "id_to_token": [[i, reference.id_to_token(i)] for i in sample_ids if reference.id_to_token(i) is not None],
+        "missing_ids": [-1, len(vocab) + 10],
+    }
+    (directory / "info.json").write_text(json.dumps(info, ensure_ascii=False) + "\n", encoding="utf-8")
     (directory / "cases.json").write_text(json.dumps(cases, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     print(f"{name}: vocab {reference.get_vocab_size()} tokens, {len(cases)} cases -> {directory}")
 

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+@testable import Actuation
+
+/// The serial port over a real pseudo-terminal: termios, deadlines, exclusivity and errors.
+@Suite struct SerialPortTests {
+    @Test func missingPortListsThePortsThatExist() {
+        do {
+            _ = try SerialPort(path: "/dev/ttyNOSUCH9")
+            Issue.record("opened a port that does not exist")
+        } catch let e as SerialPortError {
+            guard case .noSuchPort(let path, _) = e else { Issue.record("wrong error \(e)"); return }
+            #expect(path == "/dev/ttyNOSUCH9")
+            #expect(e.description.contains("/dev/ttyNOSUCH9"))
+        } catch { Issue.record("unexpected \(error)") }
+    }
+
+    @Test func notATerminal() {
+        #expect(throws: SerialPortError.notATerminal(path: "/dev/null")) {
+            _ = try SerialPort(path: "/dev/null")
+        }
+    }
+
+    @Test func permissionAdviceNamesDialoutAndUdevRule() {
+        let text = SerialPortError.permissionDenied(path: "/dev/ttyACM0").description
+        #expect(text.contains("dialout") && text.contains("Hardware/udev"))
+    }
+
+    @Test func roundTripDeadlineAndExclusivity() throws {
+        let (master, path) = try PseudoTerminal.openMaster()
+        defer { close(master) }
+        let port = try SerialPort(path: path, baudRate: 1_000_000)
+        #expect(port.baudRate == 1_000_000)
+        // Exclusive: a second open of the same port is refused.
+        #expect(throws: SerialPortError.busy(path: path)) { _ = try SerialPort(path: path) }
+
+        try port.write([1, 2, 3])
+        var buf = [UInt8](repeating: 0, count: 8)
+        var p = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&p, 1, 1000) == 1)
+        #expect(read(master, &buf, 8) == 3 && Array(buf[0..<3]) == [1, 2, 3])
+
+        // Raw mode: 0x0D, 0x11 (XON) and 0x03 (^C) arrive untouched.
+        let raw: [UInt8] = [0x0D, 0x11, 0x03, 0xFF]
+        _ = raw.withUnsafeBytes { write(master, $0.baseAddress, 4) }
+        #expect(try port.read(count: 4, timeout: 1) == raw)
+
+        // A read with nothing to read returns at its deadline.
+        let start = Date()
+        #expect(try port.read(count: 1, timeout: 0.05) == [])
+        let waited = Date().timeIntervalSince(start)
+        #expect(waited >= 0.04 && waited < 1)
+        try port.close()
+        #expect(throws: SerialPortError.closed(path: path)) { try port.write([0]) }
+        // Closed, the port can be opened again.
+        let again = try SerialPort(path: path)
+        try again.close()
+    }
+
+    @Test func customBaudRateThroughTermios2() throws {
+        let (master, path) = try PseudoTerminal.openMaster()
+        defer { close(master) }
+        let port = try SerialPort(path: path, baudRate: 250_000)   // not in the Bxxx table
+        #expect(try port.actualBaudRate() == 250_000)
+        try port.setBaudRate(1_000_000)
+        #expect(try port.actualBaudRate() == 1_000_000)
+    }
+
+    @Test func unplugMidRunIsReported() throws {
+        let (master, path) = try PseudoTerminal.openMaster()
+        let port = try SerialPort(path: path)
+        close(master)
+        #expect(throws: SerialPortError.disconnected(path: path)) { _ = try port.read(count: 1, timeout: 0.5) }
+    }
+}
