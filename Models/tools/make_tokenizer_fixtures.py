@@ -38,6 +38,9 @@ The fixtures
                base vocabulary; also a tokenizer_config.json.
 ``metaspace``  Metaspace pre-tokenizer (prepend_scheme "first", split) and decoder, no byte
                fallback: unknown characters become ``<unk>`` with ``fuse_unk``.
+``extras``     not a real layout: the cheaper components (NFKD, StripAccents, Lowercase, Strip,
+               regex Replace, NFKC; Split with every delimiter behaviour and ``invert``;
+               ``continuing_subword_prefix`` / ``end_of_word_suffix``; BPEDecoder; BertProcessing).
 
 cases.json
 ----------
@@ -350,6 +353,30 @@ def make_metaspace(corpus: list[str]) -> Tokenizer:
     return tok
 
 
+def make_extras(corpus: list[str]) -> Tokenizer:
+    # Not a real model's layout: the cheaper components, so each is checked against the reference.
+    tok = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+    tok.normalizer = normalizers.Sequence([
+        normalizers.NFKD(), normalizers.StripAccents(), normalizers.Lowercase(), normalizers.Strip(),
+        normalizers.Replace(Regex(r"\s+"), " "), normalizers.NFKC(),
+    ])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r"\p{N}"), behavior="contiguous"),
+        pre_tokenizers.Split(Regex(r"[!?.,;:]"), behavior="merged_with_next"),
+        pre_tokenizers.Split(" ", behavior="removed"),
+        pre_tokenizers.Split(Regex(r"[a-z]+"), behavior="merged_with_previous", invert=True),
+    ])
+    tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    trainer = trainers.BpeTrainer(
+        vocab_size=600, min_frequency=2, special_tokens=["[UNK]", "[CLS]", "[SEP]"], show_progress=False,
+        continuing_subword_prefix="##", end_of_word_suffix="</w>",
+    )
+    latin = [line for line in corpus if all(ord(c) < 0x250 for c in line)]
+    tok.train_from_iterator(latin, trainer=trainer)
+    tok.post_processor = processors.BertProcessing(("[SEP]", tok.token_to_id("[SEP]")), ("[CLS]", tok.token_to_id("[CLS]")))
+    return tok
+
+
 BUILDERS = {
     "gpt2": make_gpt2,
     "roberta": make_roberta,
@@ -357,6 +384,7 @@ BUILDERS = {
     "qwen2": make_qwen2,
     "llama2": make_llama2,
     "metaspace": make_metaspace,
+    "extras": make_extras,
 }
 
 LLAMA2_CONFIG = {

@@ -2,8 +2,8 @@ import Foundation
 
 /// A decoder from a tokenizer.json `decoder` entry: turns token strings back into text.
 ///
-/// Supports `ByteLevel`, `Replace`, `ByteFallback`, `Fuse`, `Strip`, `Metaspace` and
-/// `Sequence`; each works on the list of token strings (`decode_chain` in `tokenizers`) and the
+/// Supports `ByteLevel`, `Replace`, `ByteFallback`, `Fuse`, `Strip`, `Metaspace`,
+/// `BPEDecoder` and `Sequence`; each works on the list of token strings (`decode_chain` in `tokenizers`) and the
 /// results are joined at the end.
 indirect enum Decoder {
     case sequence([Decoder])
@@ -13,6 +13,7 @@ indirect enum Decoder {
     case fuse
     case strip(content: Unicode.Scalar, start: Int, stop: Int)
     case metaspace(replacement: Unicode.Scalar, prependScheme: PreTokenizer.PrependScheme)
+    case bpe(suffix: [Unicode.Scalar])
 
     /// Parses a `decoder` object.
     ///
@@ -39,6 +40,8 @@ indirect enum Decoder {
             self = .metaspace(
                 replacement: try json.required("replacement").scalar(),
                 prependScheme: try PreTokenizer.PrependScheme(json: json))
+        case "BPEDecoder":
+            self = .bpe(suffix: Array((try json["suffix"]?.string() ?? "</w>").unicodeScalars))
         default:
             throw json.unsupportedType(type)
         }
@@ -70,6 +73,8 @@ indirect enum Decoder {
             return Decoder.byteFallback(tokens)
         case .fuse:
             return [tokens.joined()]
+        case .bpe(let suffix):
+            return Decoder.bpe(tokens, suffix: suffix)
         case let .strip(content, start, stop):
             return tokens.map { token in
                 let scalars = Array(token.unicodeScalars)
@@ -98,6 +103,14 @@ indirect enum Decoder {
                 }
                 return String(view)
             }
+        }
+    }
+
+    /// Replaces the end-of-word suffix with a space, except in the last token.
+    private static func bpe(_ tokens: [String], suffix: [Unicode.Scalar]) -> [String] {
+        let pattern = Pattern.literal(suffix)
+        return tokens.enumerated().map { index, token in
+            pattern.replacingMatches(in: token, with: index == tokens.count - 1 ? "" : " ")
         }
     }
 

@@ -65,8 +65,11 @@ indirect enum Normalizer {
             return String(scalars)
         case .stripAccents:
             var result = String.UnicodeScalarView()
-            for scalar in text.unicodeScalars where scalar.properties.generalCategory != .nonspacingMark {
-                result.append(scalar)
+            for scalar in text.unicodeScalars {
+                switch scalar.properties.generalCategory {
+                case .nonspacingMark, .spacingMark, .enclosingMark: continue
+                default: result.append(scalar)
+                }
             }
             return String(result)
         }
