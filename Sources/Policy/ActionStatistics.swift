@@ -47,9 +47,13 @@ public struct ActionStatistics: Sendable, Equatable, Codable {
     /// Maps normalised actions in [-1, 1] to the dataset's units.
     public func unnormalize(_ normalized: [Double]) -> [Double] {
         precondition(normalized.count == dimension, "unnormalize: \(normalized.count) values for \(dimension) dimensions")
-        return (0..<dimension).map { i in
-            mask[i] ? 0.5 * (normalized[i] + 1) * (q99[i] - q01[i]) + q01[i] : normalized[i]
+        var out = normalized
+        for i in 0..<dimension where mask[i] {
+            let high = q99[i], low = q01[i]
+            // predict_action: 0.5 * (normalized + 1) * (high - low) + low, in float64
+            out[i] = 0.5 * (normalized[i] + 1) * (high - low) + low
         }
+        return out
     }
 
     /// Maps actions in the dataset's units to [-1, 1] (clipped), the inverse of ``unnormalize(_:)``.

@@ -5,3 +5,4 @@
 @_exported import Tokenizers
 @_exported import Perception
 @_exported import Actuation
+@_exported import Policy
