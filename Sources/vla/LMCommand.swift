@@ -74,7 +74,7 @@ struct LMCommand: ParsableCommand {
                 bar.update(done * 1000 / max(total, 1))
             }
         } catch {
-            throw CleanExit.message("error: \(error)")
+            throw fail(error)
         }
         bar.finish(String(format: "%.1fM parameters, OpenBLAS %@", Double(lm.parameterCount) / 1e6, BLASBackend.coreName))
         let context = prompt.count + max(generate, 1)
@@ -97,7 +97,7 @@ struct LMCommand: ParsableCommand {
                 logits = try session.step(next)
             }
         } catch let error as LanguageModelError {
-            throw CleanExit.message("error: \(error)")
+            throw fail(error)
         }
         if let out {
             var writer = SafeTensorsWriter()

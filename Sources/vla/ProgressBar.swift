@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// A one-line progress bar on standard error, redrawn in place when stderr is a terminal.
@@ -37,4 +38,10 @@ final class ProgressBar {
 /// Writes a line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
+
+/// Reports an error the way every `vla` command does: `error: …` on stderr, exit status 1.
+func fail(_ error: Error) -> ExitCode {
+    printError("error: \(error)")
+    return ExitCode.failure
 }

@@ -154,6 +154,12 @@ public struct LlamaConfiguration: Sendable, Equatable {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
             file = url.appendingPathComponent("config.json")
         }
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            let reason = FileManager.default.fileExists(atPath: url.path)
+                ? "no config.json in this folder — is it a Hugging Face model folder?"
+                : "no such file or folder"
+            throw ModelConfigurationError.cannotRead(file: file.path, reason: reason)
+        }
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
             throw ModelConfigurationError.cannotRead(file: file.path, reason: (error as NSError).localizedDescription)
