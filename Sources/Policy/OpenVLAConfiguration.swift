@@ -1,0 +1,130 @@
+import Foundation
+import Perception
+import Transformers
+
+/// Everything an OpenVLA-layout model folder says about the policy, resolved as the
+/// reference resolves it.
+///
+/// Reads `config.json` (`OpenVLAConfig`: vision backbone, `text_config`,
+/// `pad_to_multiple_of`, `norm_stats`, `n_action_bins`), `dataset_statistics.json` when
+/// present (it wins over `norm_stats`, as OpenVLA's loaders do), and
+/// `preprocessor_config.json` (`PrismaticImageProcessor`: resize strategy, interpolation,
+/// mean and std per tower). A real OpenVLA `text_config` names only a few fields; the rest
+/// take `LlamaConfig`'s defaults, which ``LlamaConfiguration`` applies.
+public struct OpenVLAConfiguration: Sendable {
+    /// The vision towers and projector.
+    public var vision: PrismaticConfiguration
+    /// The decoder.
+    public var text: LlamaConfiguration
+    /// `pad_to_multiple_of`: how far the embedding was padded beyond the base vocabulary.
+    public var padToMultipleOf: Int
+    /// `n_action_bins`.
+    public var actionBins: Int
+    /// `norm_stats` (or dataset_statistics.json), if any.
+    public var statistics: DatasetStatistics?
+    /// Per tower, how an RGB image becomes its normalised planes.
+    public var preprocessing: [ImagePreprocessing]
+    /// The names of the action dimensions (SwiftVLA's `action_names` key; default
+    /// `x y z roll pitch yaw gripper` for 7 dimensions).
+    public var actionNames: [String]?
+    /// The prompt template.
+    public var prompt: PromptTemplate
+
+    /// The base vocabulary whose top ids are the action bins (`vocab_size - pad_to_multiple_of`).
+    public var actionVocabularySize: Int { text.vocabularySize - padToMultipleOf }
+
+    /// Reads a model folder.
+    /// - Throws: ``ModelConfigurationError`` or ``ActionStatisticsError`` naming the file and field.
+    public init(directory: URL) throws {
+        let configURL = directory.appendingPathComponent("config.json")
+        let file = configURL.path
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw ModelConfigurationError.cannotRead(file: file, reason: FileManager.default.fileExists(atPath: directory.path)
+                ? "no config.json in this folder — is it an OpenVLA-layout model folder?" : "no such file or folder")
+        }
+        guard let data = try? Data(contentsOf: configURL),
+              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ModelConfigurationError.invalid(file: file, field: "(root)", detail: "not a JSON object")
+        }
+        let type = json["model_type"] as? String ?? "openvla"
+        guard type == "openvla" || type == "prismatic" else {
+            throw ModelConfigurationError.unsupportedModelType(file: file, modelType: type, supported: ["openvla", "prismatic"])
+        }
+        vision = try PrismaticConfiguration(json: json, file: file)
+        guard let textJSON = json["text_config"] as? [String: Any] else {
+            throw ModelConfigurationError.invalid(file: file, field: "text_config", detail: "missing: the decoder's configuration")
+        }
+        text = try LlamaConfiguration(json: textJSON, file: file + " (text_config)")
+        padToMultipleOf = (json["pad_to_multiple_of"] as? NSNumber)?.intValue ?? 64
+        actionBins = (json["n_action_bins"] as? NSNumber)?.intValue ?? 256
+        guard actionVocabularySize >= actionBins, actionBins >= 2 else {
+            throw ModelConfigurationError.invalid(file: file, field: "n_action_bins",
+                                                  detail: "\(actionBins) bins do not fit below the base vocabulary of \(actionVocabularySize)")
+        }
+        let statsURL = directory.appendingPathComponent("dataset_statistics.json")
+        if let d = try? Data(contentsOf: statsURL) {
+            guard let s = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any] else {
+                throw ActionStatisticsError.invalid(file: statsURL.path, detail: "not a JSON object")
+            }
+            statistics = try DatasetStatistics(json: s, file: statsURL.path)
+        } else if let s = json["norm_stats"] as? [String: Any] {
+            statistics = try DatasetStatistics(json: s, file: file)
+        } else {
+            statistics = nil
+        }
+        actionNames = json["action_names"] as? [String]
+        prompt = .openVLA
+        if let p = json["prompt_template"] as? String { prompt.template = p }
+        preprocessing = try Self.readPreprocessing(directory: directory, json: json, vision: vision)
+    }
+
+    private static func readPreprocessing(directory: URL, json: [String: Any], vision: PrismaticConfiguration) throws -> [ImagePreprocessing] {
+        let url = directory.appendingPathComponent("preprocessor_config.json")
+        var p: [String: Any] = [:]
+        if let d = try? Data(contentsOf: url) {
+            guard let obj = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any] else {
+                throw ModelConfigurationError.invalid(file: url.path, field: "(root)", detail: "not a JSON object")
+            }
+            p = obj
+        }
+        let file = p.isEmpty ? directory.appendingPathComponent("config.json").path : url.path
+        let strategy = p["image_resize_strategy"] as? String ?? json["image_resize_strategy"] as? String ?? "resize-naive"
+        let towers = vision.featurizers.count
+        // Defaults per tower as timm's data configs give them: DINOv2 ImageNet, SigLIP 0.5.
+        let defaultMeans: [[Double]] = vision.timmModelIDs.map { $0.contains("siglip") ? [0.5, 0.5, 0.5] : [0.485, 0.456, 0.406] }
+        let defaultStds: [[Double]] = vision.timmModelIDs.map { $0.contains("siglip") ? [0.5, 0.5, 0.5] : [0.229, 0.224, 0.225] }
+        let means = (p["means"] as? [[NSNumber]])?.map { $0.map(\.doubleValue) } ?? defaultMeans
+        let stds = (p["stds"] as? [[NSNumber]])?.map { $0.map(\.doubleValue) } ?? defaultStds
+        let interpolations = p["interpolations"] as? [String] ?? Array(repeating: "bicubic", count: towers)
+        guard means.count == towers, stds.count == towers, interpolations.count == towers,
+              means.allSatisfy({ $0.count == 3 }), stds.allSatisfy({ $0.count == 3 }) else {
+            throw ModelConfigurationError.invalid(file: file, field: "means/stds/interpolations",
+                                                  detail: "expected one entry of three values per vision tower (\(towers))")
+        }
+        return try (0..<towers).map { i in
+            let size = vision.featurizers[i].imageSize
+            let filter: ResampleFilter
+            switch interpolations[i] {
+            case "bicubic": filter = .bicubic
+            case "bilinear": filter = .bilinear
+            case "nearest": filter = .box
+            case "lanczos": filter = .lanczos
+            default:
+                throw ModelConfigurationError.unsupportedOption(file: file, field: "interpolations[\(i)]", value: "\"\(interpolations[i])\"",
+                                                                detail: "implemented: bicubic, bilinear, lanczos")
+            }
+            let square = PixelSize(width: size, height: size)
+            let resize: ImagePreprocessing.Resize
+            var crop: PixelSize?
+            switch strategy {
+            case "resize-naive": resize = .exact(square)
+            case "resize-crop": resize = .shortestEdge(size); crop = square
+            default:
+                throw ModelConfigurationError.unsupportedOption(file: file, field: "image_resize_strategy", value: "\"\(strategy)\"",
+                                                                detail: "implemented: resize-naive (OpenVLA's), resize-crop")
+            }
+            return ImagePreprocessing(resize: resize, centerCrop: crop, filter: filter,
+                                      mean: means[i].map(Float.init), std: stds[i].map(Float.init))
+        }
+    }
+}

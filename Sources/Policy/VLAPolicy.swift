@@ -1,0 +1,234 @@
+import Foundation
+import Perception
+import RobotCore
+import Tensors
+import Tokenizers
+import Transformers
+
+/// A problem running a policy.
+public enum PolicyError: Error, Equatable, CustomStringConvertible {
+    /// The model has no dataset statistics, so actions cannot be un-normalised.
+    case noStatistics(model: String)
+    /// The prompt is longer than the policy's context allows.
+    case promptTooLong(tokens: Int, maximum: Int)
+    /// The tokenizer and the model disagree.
+    case tokenizerMismatch(detail: String)
+
+    public var description: String {
+        switch self {
+        case let .noStatistics(model): return "\(model): no dataset statistics (norm_stats in config.json or dataset_statistics.json) to un-normalise actions with"
+        case let .promptTooLong(tokens, maximum): return "the prompt has \(tokens) tokens; this policy takes at most \(maximum) — shorten the instruction"
+        case let .tokenizerMismatch(detail): return "tokenizer and model disagree: \(detail)"
+        }
+    }
+}
+
+/// How long each stage of one ``VLAPolicy/predictAction(image:instruction:unnormKey:)`` took, in seconds.
+public struct PolicyTiming: Sendable, Equatable, Codable {
+    /// Resize and normalise the image.
+    public var preprocess: Double = 0
+    /// Vision towers and projector.
+    public var vision: Double = 0
+    /// Tokenise the prompt and run the decoder over image features and prompt.
+    public var prefill: Double = 0
+    /// Generate the action tokens.
+    public var decode: Double = 0
+    /// All of it.
+    public var total: Double { preprocess + vision + prefill + decode }
+}
+
+/// What a policy decided for one observation.
+public struct PolicyOutput: Sendable {
+    /// The action in the dataset's units (named dimensions; metres, radians, 0…1 gripper for RT-2-style 7-D actions).
+    public var action: RobotAction
+    /// The action tokens the decoder produced.
+    public var tokens: [Int]
+    /// The actions before un-normalisation, in [-1, 1].
+    public var normalized: [Double]
+    /// The statistics key used.
+    public var unnormKey: String
+    /// Per-stage latency.
+    public var timing: PolicyTiming
+}
+
+/// A vision-language-action policy in the RT-2/OpenVLA style: an image and an
+/// instruction in, a robot action out.
+///
+/// Loads an OpenVLA-layout folder (`config.json`, `model.safetensors`, `tokenizer.json`,
+/// optional `preprocessor_config.json` and `dataset_statistics.json`) and predicts exactly
+/// as `OpenVLAForActionPrediction.predict_action` does: the image through the (fused)
+/// vision towers and the projector, the prompt `In: What action should the robot take to
+/// {instruction}?\nOut:` plus the empty SentencePiece token, the image features placed
+/// right after BOS, greedy decoding of one token per action dimension, de-tokenisation
+/// into bin centres and un-normalisation with the chosen dataset's statistics.
+///
+/// ```swift
+/// let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: "Models/openvla-tiny"))
+/// let out = try policy.predictAction(image: frame.image, instruction: "put the red block in the bowl")
+/// print(out.action, out.timing.total)
+/// ```
+///
+/// Thread safety: a policy owns its scratch buffers and KV cache, so one call runs at a
+/// time (calls are serialised by an internal lock). Reuse one policy for every step of a
+/// control loop: nothing is allocated per call beyond the small result arrays. For
+/// parallel inference make one policy per thread.
+public final class VLAPolicy: @unchecked Sendable {
+    /// The resolved configuration.
+    public let configuration: OpenVLAConfiguration
+    /// The model folder.
+    public let directory: URL
+    /// The tokenizer.
+    public let tokenizer: Tokenizer
+    /// The action tokenizer.
+    public let actionTokenizer: ActionTokenizer
+    /// The number of action dimensions (from the statistics; OpenVLA's `get_action_dim`).
+    public let actionDimension: Int
+    /// Restrict decoding to the action tokens (RT-2's way). Off by default, as in OpenVLA,
+    /// so results match the reference; when on, the decoder can only emit valid bins.
+    public var constrainedDecoding = false
+    /// The statistics key used when a call gives none.
+    public var defaultUnnormKey: String?
+
+    private let vision: PrismaticVisionSession
+    private let language: LlamaSession
+    private let preprocessors: [ImagePreprocessor]
+    private let pixels: Tensor       // (C_total, H, W) stacked normalised planes, the featurizer's first
+    private let embeddings: Tensor   // (maxPrompt, D) decoder input: BOS, image patches, prompt tokens
+    private let firstLogits: Tensor  // (V) logits of the first action token, kept for inspection
+    private let spaceToken: Int?
+    private let lock = NSLock()
+    private let maxPromptTokens: Int
+
+    /// Loads a policy from an OpenVLA-layout folder.
+    ///
+    /// - Parameters:
+    ///   - modelDirectory: The folder.
+    ///   - unnormKey: The default dataset statistics to un-normalise with (nil: the only one).
+    ///   - maxPromptTokens: The longest tokenised prompt accepted (sizes the KV cache).
+    ///   - threads: Threads for attention and element-wise work.
+    ///   - progress: Called with (steps done, steps in all) while loading.
+    /// - Throws: ``ModelConfigurationError``, ``SafeTensorsError``, ``TokenizerError``,
+    ///   ``ActionStatisticsError`` or ``PolicyError``, each naming the file.
+    public init(modelDirectory: URL, unnormKey: String? = nil, maxPromptTokens: Int = 96, threads: Int? = nil,
+                progress: ((Int, Int) -> Void)? = nil) throws {
+        directory = modelDirectory
+        let c = try OpenVLAConfiguration(directory: modelDirectory)
+        configuration = c
+        guard let stats = c.statistics else { throw PolicyError.noStatistics(model: modelDirectory.path) }
+        let chosen = try stats.statistics(for: unnormKey)
+        defaultUnnormKey = unnormKey
+        actionDimension = chosen.statistics.dimension
+        let checkpoint = try SafeTensorsCheckpoint(directory: modelDirectory)
+        progress?(1, 4)
+        let backbone = try PrismaticVisionBackbone(configuration: c.vision, checkpoint: checkpoint)
+        progress?(2, 4)
+        let lm = try LlamaModel(configuration: c.text, checkpoint: checkpoint, prefix: "language_model.")
+        progress?(3, 4)
+        let unused = checkpoint.unusedNames(after: backbone.tensorNames.union(lm.tensorNames))
+        if !unused.isEmpty { throw SafeTensorsError.unusedTensors(file: checkpoint.file(of: unused[0]), names: unused) }
+        tokenizer = try Tokenizer(directory: modelDirectory)
+        progress?(4, 4)
+        actionTokenizer = ActionTokenizer(vocabularySize: c.actionVocabularySize, bins: c.actionBins)
+        guard tokenizer.vocabularySize <= c.text.vocabularySize else {
+            throw PolicyError.tokenizerMismatch(detail: "the tokenizer has \(tokenizer.vocabularySize) tokens, the decoder's embedding \(c.text.vocabularySize)")
+        }
+        spaceToken = c.prompt.trailingToken.flatMap { tokenizer.id(for: $0) }
+        self.maxPromptTokens = maxPromptTokens
+        let patches = c.vision.patchCount
+        vision = PrismaticVisionSession(backbone: backbone, threads: threads)
+        language = LlamaSession(model: lm, maxContext: patches + maxPromptTokens + actionDimension,
+                                maxBatch: patches + maxPromptTokens, threads: threads)
+        preprocessors = c.preprocessing.map(ImagePreprocessor.init)
+        let size = c.vision.featurizers[0].imageSize
+        pixels = Tensor(shape: [c.vision.inputChannels, size, size])
+        embeddings = Tensor(shape: [patches + maxPromptTokens, c.text.hiddenSize])
+        firstLogits = Tensor(shape: [c.text.vocabularySize])
+    }
+
+    /// The token ids of the prompt for an instruction, as the reference builds them
+    /// (BOS, the template's text, then the empty SentencePiece token if missing).
+    public func promptTokens(for instruction: String) -> [Int] {
+        var ids = tokenizer.encode(configuration.prompt.text(for: instruction), addSpecialTokens: true)
+        if let space = spaceToken, ids.last != space { ids.append(space) }
+        return ids
+    }
+
+    /// Predicts the action for one image and instruction.
+    ///
+    /// - Parameters:
+    ///   - image: The camera image, any size, RGB or BGR (OpenCV's order is converted).
+    ///   - instruction: What the robot should do, e.g. "put the red block in the bowl".
+    ///   - unnormKey: The dataset statistics to use (default: ``defaultUnnormKey``).
+    /// - Returns: The action, its tokens and a timing breakdown.
+    /// - Throws: ``ActionStatisticsError`` for a wrong key, ``PolicyError/promptTooLong(tokens:maximum:)``.
+    public func predictAction(image: Image, instruction: String, unnormKey: String? = nil) throws -> PolicyOutput {
+        lock.lock()
+        defer { lock.unlock() }
+        let (key, stats) = try configuration.statistics!.statistics(for: unnormKey ?? defaultUnnormKey)
+        guard stats.dimension == actionDimension else {
+            throw ActionStatisticsError.invalid(file: directory.path, detail: "'\(key)' has \(stats.dimension) action dimensions, the policy was set up for \(actionDimension)")
+        }
+        var timing = PolicyTiming()
+        var t0 = Timestamp.now()
+
+        // 1. Image → normalised planes, one set of 3 per tower (pixel_values, [C, H, W]).
+        var offset = 0
+        for p in preprocessors {
+            let n = p.outputCount(for: PixelSize(width: image.width, height: image.height))
+            image.pixels.withUnsafeBufferPointer { src in
+                p.process(pixels: src, size: PixelSize(width: image.width, height: image.height), format: image.format,
+                          into: UnsafeMutableBufferPointer(start: pixels.data + offset, count: n))
+            }
+            offset += n
+        }
+        var t1 = Timestamp.now(); timing.preprocess = t1.seconds(since: t0); t0 = t1
+
+        // 2. Vision towers + projector → (P, D) patch embeddings.
+        let patches = vision.embed(pixels: pixels.data)
+        t1 = Timestamp.now(); timing.vision = t1.seconds(since: t0); t0 = t1
+
+        // 3. [emb(BOS), patches, emb(rest of prompt)] → decoder (PrismaticForConditionalGeneration.forward).
+        let ids = promptTokens(for: instruction)
+        guard ids.count <= maxPromptTokens else { throw PolicyError.promptTooLong(tokens: ids.count, maximum: maxPromptTokens) }
+        let d = configuration.text.hiddenSize, p = configuration.vision.patchCount
+        let table = language.model.embedding
+        embeddings.row(0).update(from: table.row(ids[0]), count: d)
+        (embeddings.data + d).update(from: patches.baseAddress!, count: p * d)
+        for (i, id) in ids.dropFirst().enumerated() {
+            (embeddings.data + (1 + p + i) * d).update(from: table.row(id), count: d)
+        }
+        language.reset()
+        try language.prefill(embeddings: embeddings.data, count: 1 + p + ids.count - 1, logits: .last)
+        t1 = Timestamp.now(); timing.prefill = t1.seconds(since: t0); t0 = t1
+
+        // 4. One greedy token per action dimension.
+        let allowed = constrainedDecoding ? Array(actionTokenizer.tokenRange) : nil
+        var tokens: [Int] = []
+        tokens.reserveCapacity(actionDimension)
+        var logits = language.logits(at: -1)
+        firstLogits.data.update(from: logits.baseAddress!, count: logits.count)
+        for n in 0..<actionDimension {
+            let next = LlamaSession.argmax(logits, allowed: allowed)
+            tokens.append(next)
+            if n < actionDimension - 1 { logits = try language.step(next) }
+        }
+        t1 = Timestamp.now(); timing.decode = t1.seconds(since: t0)
+
+        // 5. Tokens → bin centres → the dataset's units.
+        let normalized = actionTokenizer.values(for: tokens)
+        let values = stats.unnormalize(normalized)
+        let names = configuration.actionNames ?? (actionDimension == 7 ? RobotAction.endEffectorDeltaNames : (0..<actionDimension).map { "a\($0)" })
+        let space: RobotAction.Space = configuration.actionNames == nil && actionDimension == 7 ? .endEffectorDelta : .jointPositions
+        let action = RobotAction(space: space, names: names, values: values, timestamp: t1)
+        return PolicyOutput(action: action, tokens: tokens, normalized: normalized, unnormKey: key, timing: timing)
+    }
+
+    /// The patch embeddings of the last call, (P, D) (for checks against the reference's `projector_features`).
+    public var lastProjectedPatches: [Float] {
+        let n = configuration.vision.patchCount * configuration.text.hiddenSize
+        return Array(UnsafeBufferPointer(start: embeddings.data + configuration.text.hiddenSize, count: n))
+    }
+
+    /// The logits the first action token of the last call was chosen from (for checks against the reference).
+    public var lastFirstStepLogits: [Float] { firstLogits.scalars }
+}
