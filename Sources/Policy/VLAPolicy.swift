@@ -115,9 +115,15 @@ public final class VLAPolicy: @unchecked Sendable {
         let c = try OpenVLAConfiguration(directory: modelDirectory)
         configuration = c
         guard let stats = c.statistics else { throw PolicyError.noStatistics(model: modelDirectory.path) }
-        let chosen = try stats.statistics(for: unnormKey)
+        // OpenVLA's get_action_dim: the length of the chosen dataset's q01. Without a key the
+        // datasets must agree (a call then names the key, or there is only one).
+        if let unnormKey { _ = try stats.statistics(for: unnormKey) }
         defaultUnnormKey = unnormKey
-        actionDimension = chosen.statistics.dimension
+        let dims = Set(unnormKey.map { [stats.actions[$0]!.dimension] } ?? stats.actions.values.map(\.dimension))
+        guard dims.count == 1, let dimension = dims.first else {
+            throw ActionStatisticsError.invalid(file: modelDirectory.path, detail: "the datasets have different action dimensions \(dims.sorted()); give an unnorm key")
+        }
+        actionDimension = dimension
         let checkpoint = try SafeTensorsCheckpoint(directory: modelDirectory)
         progress?(1, 4)
         let backbone = try PrismaticVisionBackbone(configuration: c.vision, checkpoint: checkpoint)

@@ -80,8 +80,12 @@ struct OpenVLAParityTests {
         #expect(throws: ActionStatisticsError.unknownKey("bridge_orig", available: ["sim_tabletop", "sim_tabletop_fast"])) {
             try policy.predictAction(image: image, instruction: "go", unnormKey: "bridge_orig")
         }
+        let unkeyed = try VLAPolicy(modelDirectory: Self.root.appendingPathComponent("tiny"))
         #expect(throws: ActionStatisticsError.keyRequired(available: ["sim_tabletop", "sim_tabletop_fast"])) {
-            try VLAPolicy(modelDirectory: Self.root.appendingPathComponent("tiny"))
+            try unkeyed.predictAction(image: image, instruction: "go")
+        }
+        #expect(throws: ActionStatisticsError.unknownKey("droid", available: ["sim_tabletop", "sim_tabletop_fast"])) {
+            try VLAPolicy(modelDirectory: Self.root.appendingPathComponent("tiny"), unnormKey: "droid")
         }
     }
 
