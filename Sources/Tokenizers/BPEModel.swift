@@ -8,7 +8,7 @@ import Foundation
 /// `Word::merge_all` priority-queue algorithm of `tokenizers`. Results are cached per word.
 final class BPEModel: @unchecked Sendable {
     /// Token (as UTF-8, so that canonically equivalent spellings stay distinct) → id.
-    let vocabulary: [[UInt8]: Int]
+    let vocabulary: [TokenKey: Int]
     /// Id → token (`nil` where the vocabulary has a gap).
     let tokens: [String?]
     /// (left id, right id) packed in 64 bits → (rank, merged id).
@@ -24,7 +24,7 @@ final class BPEModel: @unchecked Sendable {
     private let continuingSubwordPrefix: String?
     private let endOfWordSuffix: String?
 
-    private var cache: [[UInt8]: [Int32]] = [:]
+    private var cache: [TokenKey: [Int32]] = [:]
     private let cacheLock = NSLock()
     private static let cacheCapacity = 10_000
 
@@ -33,22 +33,22 @@ final class BPEModel: @unchecked Sendable {
     /// - Throws: ``TokenizerError`` when the vocabulary or merges are malformed, a merge names
     ///   a token outside the vocabulary, or the unknown token is not in it.
     init(json: JSONNode) throws {
-        var vocabulary: [[UInt8]: Int] = [:]
+        var vocabulary: [TokenKey: Int] = [:]
         let vocabNode = try json.required("vocab")
-        guard let rawVocabulary = vocabNode.value as? [String: Any] else { throw vocabNode.invalid("expected an object") }
+        guard case .object(let rawVocabulary) = vocabNode.value else { throw vocabNode.invalid("expected an object") }
         vocabulary.reserveCapacity(rawVocabulary.count)
         var maxID = -1
         for (token, value) in rawVocabulary {
-            guard let number = value as? NSNumber, number.intValue >= 0 else {
+            guard case .number(let number) = value, let id = Int(exactly: number), id >= 0 else {
                 throw TokenizerError.invalidValue(file: json.file, path: "model.vocab.\(token)", reason: "expected a non-negative integer id")
             }
-            vocabulary[Array(token.utf8)] = number.intValue
-            maxID = max(maxID, number.intValue)
+            vocabulary[TokenKey(token)] = id
+            maxID = max(maxID, id)
         }
         var tokens = [String?](repeating: nil, count: maxID + 1)
         var scalarIDs: [Unicode.Scalar: Int32] = [:]
         for (bytes, id) in vocabulary {
-            let token = String(decoding: bytes, as: UTF8.self)
+            let token = String(decoding: bytes.bytes, as: UTF8.self)
             tokens[id] = token
             let scalars = token.unicodeScalars
             if let first = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex {
@@ -58,43 +58,58 @@ final class BPEModel: @unchecked Sendable {
         self.vocabulary = vocabulary
         self.tokens = tokens
         self.scalarIDs = scalarIDs
-        self.byteIDs = (0..<256).map { byte in vocabulary[Array(String(format: "<0x%02X>", byte).utf8)].map(Int32.init) }
+        self.byteIDs = (0..<256).map { byte in vocabulary[TokenKey(String(format: "<0x%02X>", byte))].map(Int32.init) }
 
         continuingSubwordPrefix = try json["continuing_subword_prefix"]?.string()
         endOfWordSuffix = try json["end_of_word_suffix"]?.string()
         fuseUnknown = try json["fuse_unk"]?.bool() ?? false
         byteFallback = try json["byte_fallback"]?.bool() ?? false
         ignoreMerges = try json["ignore_merges"]?.bool() ?? false
-        if let dropout = json["dropout"], let value = (dropout.value as? NSNumber)?.doubleValue, value > 0 {
+        if let dropout = json["dropout"], case .number(let value) = dropout.value, value > 0 {
             throw TokenizerError.unsupported(file: json.file, component: dropout.path, value: "\(value)")
         }
         if let unknown = json["unk_token"] {
             let token = try unknown.string()
-            guard let id = vocabulary[Array(token.utf8)] else { throw unknown.invalid("the unknown token \"\(token)\" is not in model.vocab") }
+            guard let id = vocabulary[TokenKey(token)] else { throw unknown.invalid("the unknown token \"\(token)\" is not in model.vocab") }
             unknownTokenID = id
         } else {
             unknownTokenID = nil
         }
 
-        let prefixLength = continuingSubwordPrefix?.unicodeScalars.count ?? 0
+        let prefixLength = continuingSubwordPrefix?.utf8.count ?? 0
         var merges: [UInt64: (rank: Int32, id: Int32)] = [:]
-        let mergeNodes = try json["merges"]?.array() ?? []
-        merges.reserveCapacity(mergeNodes.count)
-        for (rank, node) in mergeNodes.enumerated() {
-            let left: String, right: String
-            if let line = node.value as? String {
-                let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2 else { throw node.invalid("expected \"left right\"") }
-                (left, right) = (String(parts[0]), String(parts[1]))
-            } else if let pair = node.value as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
-                (left, right) = (a, b)
-            } else {
-                throw node.invalid("expected \"left right\" or [left, right]")
+        let mergesNode = json["merges"]
+        let rawMerges: [JSONValue]
+        if let mergesNode {
+            guard case .array(let array) = mergesNode.value else { throw mergesNode.invalid("expected an array") }
+            rawMerges = array
+        } else {
+            rawMerges = []
+        }
+        merges.reserveCapacity(rawMerges.count)
+        // The hot loop of loading a large file: work on UTF-8 bytes and build a JSON path only on error.
+        for (rank, raw) in rawMerges.enumerated() {
+            func invalid(_ reason: String) -> TokenizerError {
+                TokenizerError.invalidValue(file: json.file, path: "model.merges[\(rank)]", reason: reason)
             }
-            guard let leftID = vocabulary[Array(left.utf8)] else { throw node.invalid("\"\(left)\" is not in model.vocab") }
-            guard let rightID = vocabulary[Array(right.utf8)] else { throw node.invalid("\"\(right)\" is not in model.vocab") }
-            let merged = left + String(right.unicodeScalars.dropFirst(prefixLength))
-            guard let mergedID = vocabulary[Array(merged.utf8)] else { throw node.invalid("\"\(merged)\" is not in model.vocab") }
+            let left: [UInt8], right: [UInt8]
+            if case .string(let line) = raw {
+                let bytes = Array(line.utf8)
+                let parts = bytes.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw invalid("expected \"left right\"") }
+                left = Array(parts[0])
+                right = Array(parts[1])
+            } else if case .array(let pair) = raw, pair.count == 2, case .string(let a) = pair[0], case .string(let b) = pair[1] {
+                left = Array(a.utf8)
+                right = Array(b.utf8)
+            } else {
+                throw invalid("expected \"left right\" or [left, right]")
+            }
+            func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+            guard let leftID = vocabulary[TokenKey(bytes: left)] else { throw invalid("\"\(text(left))\" is not in model.vocab") }
+            guard let rightID = vocabulary[TokenKey(bytes: right)] else { throw invalid("\"\(text(right))\" is not in model.vocab") }
+            let merged = left + right.dropFirst(min(prefixLength, right.count))
+            guard let mergedID = vocabulary[TokenKey(bytes: merged)] else { throw invalid("\"\(text(merged))\" is not in model.vocab") }
             merges[BPEModel.key(Int32(leftID), Int32(rightID))] = (Int32(rank), Int32(mergedID))
         }
         self.merges = merges
@@ -112,7 +127,7 @@ final class BPEModel: @unchecked Sendable {
     ///   - ids: Where to append.
     func tokenize(_ word: String, into ids: inout [Int]) {
         if word.isEmpty { return }
-        let key = Array(word.utf8)
+        let key = TokenKey(word)
         if ignoreMerges, let id = vocabulary[key] {
             ids.append(id)
             return
@@ -154,7 +169,7 @@ final class BPEModel: @unchecked Sendable {
                 if !isFirst, let prefix = continuingSubwordPrefix { text = prefix + text }
                 if isLast, let suffix = endOfWordSuffix { text += suffix }
                 piece = text
-                id = vocabulary[Array(text.utf8)].map(Int32.init)
+                id = vocabulary[TokenKey(text)].map(Int32.init)
             }
             if let id {
                 if pendingUnknown, let unknown = unknownTokenID {
@@ -266,5 +281,28 @@ struct MergeQueue {
             parent = best
         }
         return first
+    }
+}
+
+/// A token's UTF-8 bytes as a dictionary key.
+///
+/// `tokenizers` compares tokens byte for byte, while Swift's `String` equality is canonical
+/// equivalence (`"é" == "e\u{301}"`), so vocabularies and caches are keyed by bytes. The hash
+/// feeds the whole buffer to the hasher at once, which is much faster than `[UInt8]`'s
+/// element-by-element hashing.
+struct TokenKey: Hashable {
+    let bytes: [UInt8]
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(_ text: String) { bytes = Array(text.utf8) }
+
+    static func == (lhs: TokenKey, rhs: TokenKey) -> Bool {
+        lhs.bytes.count == rhs.bytes.count && lhs.bytes.withUnsafeBytes { a in
+            rhs.bytes.withUnsafeBytes { b in a.elementsEqual(b) }
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

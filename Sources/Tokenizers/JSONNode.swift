@@ -5,8 +5,8 @@ import Foundation
 /// Each accessor throws a ``TokenizerError`` that names the file and the JSON path, which is
 /// how a bad tokenizer.json becomes a readable error instead of a crash.
 struct JSONNode {
-    /// The Foundation value (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `Bool`, `NSNull`).
-    let value: Any
+    /// The value.
+    let value: JSONValue
     /// The path from the document root, for example `model.merges[3]`.
     let path: String
     /// The file the document was read from.
@@ -19,27 +19,26 @@ struct JSONNode {
     ///   - file: The file name to report in errors.
     /// - Throws: ``TokenizerError/invalidJSON(file:reason:)``.
     static func parse(_ data: Data, file: String) throws -> JSONNode {
-        let object: Any
+        let value: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw TokenizerError.invalidJSON(file: file, reason: "the file is not JSON")
+            value = try JSONValue.parse([UInt8](data))
+        } catch let error as JSONValue.SyntaxError {
+            throw TokenizerError.invalidJSON(file: file, reason: "not JSON: \(error.reason) at byte \(error.offset)")
         }
-        guard object is [String: Any] else {
+        guard case .object = value else {
             throw TokenizerError.invalidJSON(file: file, reason: "the top level is not a JSON object")
         }
-        return JSONNode(value: object, path: "", file: file)
+        return JSONNode(value: value, path: "", file: file)
     }
 
     private func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// Whether the value is JSON `null`.
-    var isNull: Bool { value is NSNull }
-
     /// The member `key` of an object, or `nil` when it is absent or `null`.
     subscript(key: String) -> JSONNode? {
-        guard let object = value as? [String: Any], let member = object[key], !(member is NSNull) else { return nil }
-        return JSONNode(value: member, path: childPath(key), file: file)
+        guard case .object(let members) = value,
+              let member = members.last(where: { $0.key == key }) else { return nil }
+        if case .null = member.value { return nil }
+        return JSONNode(value: member.value, path: childPath(key), file: file)
     }
 
     /// The member `key` of an object.
@@ -56,37 +55,32 @@ struct JSONNode {
 
     /// The value as a string.
     func string() throws -> String {
-        guard let string = value as? String else { throw invalid("expected a string") }
+        guard case .string(let string) = value else { throw invalid("expected a string") }
         return string
     }
 
     /// The value as an integer.
     func int() throws -> Int {
-        if let number = value as? NSNumber {
-            let int = number.intValue
-            guard Double(int) == number.doubleValue else { throw invalid("expected an integer") }
-            return int
-        }
-        throw invalid("expected an integer")
+        guard case .number(let number) = value, let int = Int(exactly: number) else { throw invalid("expected an integer") }
+        return int
     }
 
     /// The value as a Boolean.
     func bool() throws -> Bool {
-        if let bool = value as? Bool { return bool }
-        if let number = value as? NSNumber { return number.boolValue }
-        throw invalid("expected true or false")
+        guard case .bool(let bool) = value else { throw invalid("expected true or false") }
+        return bool
     }
 
     /// The value as an array of nodes.
     func array() throws -> [JSONNode] {
-        guard let array = value as? [Any] else { throw invalid("expected an array") }
+        guard case .array(let array) = value else { throw invalid("expected an array") }
         return array.enumerated().map { JSONNode(value: $1, path: "\(path)[\($0)]", file: file) }
     }
 
-    /// The value as an object's members, in no particular order.
+    /// The value as an object's members, in file order.
     func members() throws -> [(key: String, node: JSONNode)] {
-        guard let object = value as? [String: Any] else { throw invalid("expected an object") }
-        return object.map { (key: $0.key, node: JSONNode(value: $0.value, path: childPath($0.key), file: file)) }
+        guard case .object(let members) = value else { throw invalid("expected an object") }
+        return members.map { (key: $0.key, node: JSONNode(value: $0.value, path: childPath($0.key), file: file)) }
     }
 
     /// A single Unicode scalar stored as a one-character string (Rust's `char`).

@@ -28,8 +28,8 @@ public final class Tokenizer: @unchecked Sendable {
     private let decoder: Decoder?
     private let addedTokens: [Int: AddedToken]
     // Keyed by UTF-8: Swift's String equality is canonical equivalence, `tokenizers`' is bytes.
-    private let addedTokenIDs: [[UInt8]: Int]
-    private let specialContents: Set<[UInt8]>
+    private let addedTokenIDs: [TokenKey: Int]
+    private let specialContents: Set<TokenKey>
     private let rawMatcher: AddedTokenMatcher
     private let normalizedMatcher: AddedTokenMatcher
 
@@ -92,14 +92,14 @@ public final class Tokenizer: @unchecked Sendable {
 
         let tokens = try root["added_tokens"]?.array().map(AddedToken.init(json:)) ?? []
         var byID: [Int: AddedToken] = [:]
-        var byContent: [[UInt8]: Int] = [:]
+        var byContent: [TokenKey: Int] = [:]
         for token in tokens {
             byID[token.id] = token
-            byContent[Array(token.content.utf8)] = token.id
+            byContent[TokenKey(token.content)] = token.id
         }
         addedTokens = byID
         addedTokenIDs = byContent
-        specialContents = Set(tokens.filter(\.special).map { Array($0.content.utf8) })
+        specialContents = Set(tokens.filter(\.special).map { TokenKey($0.content) })
         rawMatcher = AddedTokenMatcher(tokens: tokens.filter { !$0.normalized }) { $0.content }
         let normalizer = self.normalizer
         normalizedMatcher = AddedTokenMatcher(tokens: tokens.filter(\.normalized)) { token in
@@ -115,7 +115,7 @@ public final class Tokenizer: @unchecked Sendable {
             func id(of key: String) throws -> Int?? {
                 guard let node = config[key] else { return .some(nil) }
                 let content = try node["content"]?.string() ?? node.string()
-                guard let id = byContent[Array(content.utf8)] ?? vocabulary[Array(content.utf8)] else {
+                guard let id = byContent[TokenKey(content)] ?? vocabulary[TokenKey(content)] else {
                     throw node.invalid("\"\(content)\" is not in the tokenizer's vocabulary")
                 }
                 return .some(id)
@@ -154,7 +154,7 @@ public final class Tokenizer: @unchecked Sendable {
     /// - Parameter token: A token as spelled in the vocabulary (`"▁the"`, `"Ġthe"`, `"<s>"`).
     /// - Returns: Its id, or `nil` if it is not in the vocabulary.
     public func id(for token: String) -> Int? {
-        let key = Array(token.utf8)
+        let key = TokenKey(token)
         return addedTokenIDs[key] ?? model.vocabulary[key]
     }
 
@@ -170,7 +170,7 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// Whether `id` is a special token (one `decode(skipSpecialTokens: true)` drops).
     public func isSpecialToken(_ id: Int) -> Bool {
-        token(for: id).map { specialContents.contains(Array($0.utf8)) } ?? false
+        token(for: id).map { specialContents.contains(TokenKey($0)) } ?? false
     }
 
     // MARK: - Encoding and decoding
@@ -217,7 +217,7 @@ public final class Tokenizer: @unchecked Sendable {
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
         let tokens = ids.compactMap { id -> String? in
             guard let token = token(for: id) else { return nil }
-            return skipSpecialTokens && specialContents.contains(Array(token.utf8)) ? nil : token
+            return skipSpecialTokens && specialContents.contains(TokenKey(token)) ? nil : token
         }
         return decoder?.decode(tokens) ?? tokens.joined(separator: " ")
     }

@@ -18,8 +18,17 @@ struct TokenizerErrorTests {
     }
 
     @Test func notJSON() {
-        #expect(throws: TokenizerError.invalidJSON(file: "bad.json", reason: "the file is not JSON")) {
-            try Tokenizer(data: Data("this is not json {".utf8), file: "bad.json")
+        let error = #expect(throws: TokenizerError.self) {
+            try Tokenizer(data: Data("{\"model\": {\"type\": \"BPE\",, }".utf8), file: "bad.json")
+        }
+        guard case let .invalidJSON(file, reason) = error else {
+            Issue.record("expected invalidJSON, got \(String(describing: error))")
+            return
+        }
+        #expect(file == "bad.json")
+        #expect(reason == "not JSON: expected a member name at byte 25")
+        #expect(throws: TokenizerError.invalidJSON(file: "t.json", reason: "not JSON: unterminated string at byte 14")) {
+            try Tokenizer(data: Data("{\"model\": \"abc".utf8), file: "t.json")
         }
         #expect(throws: TokenizerError.invalidJSON(file: "list.json", reason: "the top level is not a JSON object")) {
             try Tokenizer(data: Data("[1, 2]".utf8), file: "list.json")
