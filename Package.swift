@@ -22,12 +22,15 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "pkg-config"])]
         ),
         .target(name: "COpenBLASSupport", dependencies: ["COpenBLAS"]),
-        .systemLibrary(
-            name: "COpenCV",
-            pkgConfig: "opencv4",
-            providers: [.apt(["libopencv-dev", "pkg-config"])]
+        // OpenCV without pkg-config, whose `--libs` names all ~55 OpenCV libraries (Qt, VTK,
+        // HDF5, Tesseract at load time); see Sources/COpenCV/COpenCV.h for the header path.
+        .systemLibrary(name: "COpenCV", providers: [.apt(["libopencv-dev"])]),
+        .target(
+            name: "OpenCVBridge",
+            dependencies: ["COpenCV"],
+            cxxSettings: [.headerSearchPath("../COpenCV/usr"), .headerSearchPath("../COpenCV/usr-local")],
+            linkerSettings: ["opencv_videoio", "opencv_imgcodecs", "opencv_imgproc", "opencv_core"].map { .linkedLibrary($0) }
         ),
-        .target(name: "OpenCVBridge", dependencies: ["COpenCV"]),
         .target(name: "CActuation"),
 
         // Core Library: Swift modules

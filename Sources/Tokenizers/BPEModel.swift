@@ -27,6 +27,8 @@ final class BPEModel: @unchecked Sendable {
     private var cache: [TokenKey: [Int32]] = [:]
     private let cacheLock = NSLock()
     private static let cacheCapacity = 10_000
+    /// Longer words are not cached (`MAX_LENGTH` in `tokenizers`).
+    private static let cacheMaximumWordLength = 256
 
     /// Parses a BPE `model` object.
     ///
@@ -141,7 +143,7 @@ final class BPEModel: @unchecked Sendable {
         }
         let result = mergeWord(word)
         cacheLock.lock()
-        if cache.count < BPEModel.cacheCapacity { cache[key] = result }
+        if key.bytes.count < BPEModel.cacheMaximumWordLength && cache.count < BPEModel.cacheCapacity { cache[key] = result }
         cacheLock.unlock()
         ids.append(contentsOf: result.lazy.map(Int.init))
     }

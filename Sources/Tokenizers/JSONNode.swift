@@ -41,6 +41,12 @@ struct JSONNode {
         return JSONNode(value: member.value, path: childPath(key), file: file)
     }
 
+    /// Whether an object has the member `key`, even if it is `null`.
+    func contains(_ key: String) -> Bool {
+        guard case .object(let members) = value else { return false }
+        return members.contains { $0.key == key }
+    }
+
     /// The member `key` of an object.
     ///
     /// - Throws: ``TokenizerError/missingField(file:path:)`` when it is absent or `null`.

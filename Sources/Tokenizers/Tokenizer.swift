@@ -35,14 +35,16 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// The id of the beginning-of-sequence token, if the tokenizer has one.
     ///
-    /// Taken from tokenizer_config.json's `bos_token` when that file was given, otherwise from
-    /// the special token the post-processor's template puts before the text.
+    /// Taken from tokenizer_config.json's `bos_token` when that file was given and names one
+    /// (`null` there means none), otherwise from the special token the post-processor's
+    /// template puts before the text.
     public let bosTokenID: Int?
 
     /// The id of the end-of-sequence token, if known.
     ///
-    /// Taken from tokenizer_config.json's `eos_token` when that file was given, otherwise from
-    /// the special token the post-processor's template puts after the text.
+    /// Taken from tokenizer_config.json's `eos_token` when that file was given and names one
+    /// (`null` there means none), otherwise from the special token the post-processor's
+    /// template puts after the text.
     public let eosTokenID: Int?
 
     /// Loads `tokenizer.json` and, if present, `tokenizer_config.json` from a model folder.
@@ -112,7 +114,9 @@ public final class Tokenizer: @unchecked Sendable {
         if let configuration {
             let config = try JSONNode.parse(configuration, file: configurationFile ?? "tokenizer_config.json")
             let vocabulary = model.vocabulary
+            // An absent key keeps the template's token; an explicit null means there is none.
             func id(of key: String) throws -> Int?? {
+                guard config.contains(key) else { return nil }
                 guard let node = config[key] else { return .some(nil) }
                 let content = try node["content"]?.string() ?? node.string()
                 guard let id = byContent[TokenKey(content)] ?? vocabulary[TokenKey(content)] else {
