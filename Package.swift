@@ -38,10 +38,12 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS", "COpenBLASSupport"]),
         .target(name: "Transformers", dependencies: ["Tensors"]),
         .target(name: "Tokenizers"),
+        .target(name: "Policy", dependencies: ["Transformers", "Tokenizers", "Perception", "RobotCore"]),
         .target(name: "Perception", dependencies: ["OpenCVBridge", "RobotCore"]),
         .target(name: "Actuation", dependencies: ["RobotCore", "CActuation"]),
         .target(name: "Simulation", dependencies: ["Actuation", "RobotCore"]),
-        .target(name: "VLA", dependencies: ["RobotCore", "Tensors", "Transformers", "Tokenizers", "Perception", "Actuation"]),
+        .target(name: "Episodes", dependencies: ["RobotCore", "OpenCVBridge"]),
+        .target(name: "VLA", dependencies: ["RobotCore", "Tensors", "Transformers", "Tokenizers", "Policy", "Perception", "Actuation", "Episodes"]),
         .executableTarget(
             name: "vla",
             dependencies: [
@@ -55,10 +57,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors", "Transformers"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "TestSupport"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(name: "PerceptionTests", dependencies: ["Perception", "TestSupport"]),
         .testTarget(name: "ActuationTests", dependencies: ["Actuation", "TestSupport"]),
+        .testTarget(name: "EpisodesTests", dependencies: ["Episodes", "TestSupport"]),
         .testTarget(name: "vlaTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
