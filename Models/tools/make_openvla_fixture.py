@@ -168,8 +168,10 @@ def main():
             p.copy_(p.bfloat16().float())
     # The keyword arguments the shrunk towers were created with, in the order of timm_model_ids.
     model.config.timm_model_args = [dict(DINO), dict(SIGLIP)]
-    model.to(torch.bfloat16).save_pretrained(MODEL, safe_serialization=True)
-    model.float()
+    # Save a bfloat16 copy: converting the model itself would also round buffers such as the
+    # rotary inv_freq, which from_pretrained recomputes in float32.
+    import copy
+    copy.deepcopy(model).to(torch.bfloat16).save_pretrained(MODEL, safe_serialization=True)
     (MODEL / "dataset_statistics.json").write_text(json.dumps(norm_stats, indent=1))
 
     processor = proc_mod.PrismaticImageProcessor(

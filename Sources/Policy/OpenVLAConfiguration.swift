@@ -1,5 +1,6 @@
 import Foundation
 import Perception
+import RobotCore
 import Transformers
 
 /// Everything an OpenVLA-layout model folder says about the policy, resolved as the
@@ -57,9 +58,10 @@ public struct OpenVLAConfiguration: Sendable {
         text = try LlamaConfiguration(json: textJSON, file: file + " (text_config)")
         padToMultipleOf = (json["pad_to_multiple_of"] as? NSNumber)?.intValue ?? 64
         actionBins = (json["n_action_bins"] as? NSNumber)?.intValue ?? 256
-        guard actionVocabularySize >= actionBins, actionBins >= 2 else {
+        let baseVocabulary = text.vocabularySize - padToMultipleOf
+        guard baseVocabulary >= actionBins, actionBins >= 2 else {
             throw ModelConfigurationError.invalid(file: file, field: "n_action_bins",
-                                                  detail: "\(actionBins) bins do not fit below the base vocabulary of \(actionVocabularySize)")
+                                                  detail: "\(actionBins) bins do not fit below the base vocabulary of \(baseVocabulary)")
         }
         let statsURL = directory.appendingPathComponent("dataset_statistics.json")
         if let d = try? Data(contentsOf: statsURL) {

@@ -132,7 +132,8 @@ public final class VLAPolicy: @unchecked Sendable {
         progress?(3, 4)
         let unused = checkpoint.unusedNames(after: backbone.tensorNames.union(lm.tensorNames))
         if !unused.isEmpty { throw SafeTensorsError.unusedTensors(file: checkpoint.file(of: unused[0]), names: unused) }
-        tokenizer = try Tokenizer(directory: modelDirectory)
+        let tokenizer = try Tokenizer(directory: modelDirectory)
+        self.tokenizer = tokenizer
         progress?(4, 4)
         actionTokenizer = ActionTokenizer(vocabularySize: c.actionVocabularySize, bins: c.actionBins)
         guard tokenizer.vocabularySize <= c.text.vocabularySize else {

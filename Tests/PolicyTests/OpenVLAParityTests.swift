@@ -1,5 +1,6 @@
 import Foundation
 import Perception
+import RobotCore
 import Testing
 import TestSupport
 import Transformers
