@@ -13,6 +13,7 @@
 //   order. A dangling link is harmless.
 // - Libraries. OpenCVBridge links exactly libopencv_core, _imgproc, _imgcodecs and
 //   _videoio (Package.swift `linkerSettings`). `pkg-config --libs opencv4` would link
-//   all ~55 OpenCV modules, and the loader would then map about 380 shared libraries
-//   (Qt, VTK, HDF5, Tesseract, ...) into every program and test: measured 0.55 s and
-//   137 MB for `vla --version`, against 0.23 s and 74 MB for the four modules used.
+//   all ~55 OpenCV modules, and the loader would then map Qt, VTK, HDF5, Tesseract and
+//   the rest into every program and test. For `vla --version` (measured under load):
+//   382 shared libraries, 137 MB resident and about twice the start-up time, against
+//   260 libraries and 92 MB with the four modules used.

@@ -144,13 +144,6 @@ OpenCVBridge_Status settle(const cv::Mat &result, const uint8_t *buffer, size_t 
     return ok(error);
 }
 
-/// A header over `buffer` shaped like the last result, if it fits (else empty).
-cv::Mat guessTarget(uint8_t *buffer, size_t capacity, int width, int height, int channels) {
-    if (buffer == nullptr || width <= 0 || height <= 0) return cv::Mat();
-    if (size_t(width) * size_t(height) * size_t(channels) > capacity) return cv::Mat();
-    return cv::Mat(height, width, CV_8UC(channels), buffer);
-}
-
 int imreadFlags(int32_t channels) { return channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR; }
 
 /// Lends the caller's buffer to the first matrix allocation that fits it, so a decoder
@@ -229,7 +222,6 @@ struct OpenCVBridge_Capture {
     cv::VideoCapture capture;
     /// A frame that did not fit the caller's buffer, kept for the next retrieve.
     cv::Mat pending;
-    int lastWidth = 0, lastHeight = 0, lastChannels = 3;
     std::string backendName;
 };
 
@@ -279,7 +271,6 @@ extern "C" OpenCVBridge_Status OpenCVBridge_CaptureOpenIndex(OpenCVBridge_Captur
     if (capture == nullptr) return fail(error, OpenCVBridge_InvalidArgument, "null capture");
     return guarded(error, [&] {
         capture->pending.release();
-        capture->lastWidth = capture->lastHeight = 0;
         if (!capture->capture.open(index, apiPreference(backend)) || !capture->capture.isOpened()) {
             return fail(error, OpenCVBridge_Failed, "OpenCV could not open camera " + std::to_string(index));
         }
@@ -293,7 +284,6 @@ extern "C" OpenCVBridge_Status OpenCVBridge_CaptureOpenPath(OpenCVBridge_Capture
     if (capture == nullptr || path == nullptr) return fail(error, OpenCVBridge_InvalidArgument, "null capture or path");
     return guarded(error, [&] {
         capture->pending.release();
-        capture->lastWidth = capture->lastHeight = 0;
         std::vector<int> params;
         if (openTimeoutMs > 0) params.insert(params.end(), {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, int(openTimeoutMs)});
         if (readTimeoutMs > 0) params.insert(params.end(), {cv::CAP_PROP_READ_TIMEOUT_MSEC, int(readTimeoutMs)});
@@ -361,19 +351,20 @@ extern "C" OpenCVBridge_Status OpenCVBridge_CaptureRetrieve(OpenCVBridge_Capture
     if (capture == nullptr) return fail(error, OpenCVBridge_InvalidArgument, "null capture");
     return guarded(error, [&] {
         if (capture->pending.empty()) {
-            cv::Mat target = guessTarget(buffer, capacity, capture->lastWidth, capture->lastHeight, capture->lastChannels);
-            const uint8_t *wanted = target.data;
+            // Backends deliver with copyTo/convert into the output matrix, whose create()
+            // then takes the caller's buffer from the allocator: no copy on our side.
+            CallerBufferAllocator allocator(buffer, capacity);
+            cv::Mat target;
+            target.allocator = &allocator;
             if (!capture->capture.retrieve(target) || target.empty()) {
                 return fail(error, OpenCVBridge_EndOfStream, "the grabbed frame could not be decoded");
             }
             if (target.depth() != CV_8U) return fail(error, OpenCVBridge_Failed, "the capture delivers non-8-bit frames");
-            capture->lastWidth = target.cols;
-            capture->lastHeight = target.rows;
-            capture->lastChannels = target.channels();
-            if (wanted != nullptr && target.data == wanted && target.isContinuous()) {
+            if (buffer != nullptr && target.data == buffer && target.isContinuous()) {
                 fillInfo(info, target, false);
                 return ok(error);
             }
+            // Memory from OpenCV's own allocator (or the backend's): keep it for a retry.
             capture->pending = target;
         }
         fillInfo(info, capture->pending, true);

@@ -115,9 +115,10 @@ public struct ImagePreprocessing: Hashable, Sendable {
 ///   vertical pass, each accumulating from 2^21 (rounding) and clipping to 0...255. The
 ///   8-bit result of both passes equals PIL's; rescaling and normalisation then go
 ///   through a 256-entry float32 table per channel computed exactly as numpy does.
-///   So the output should equal HF's slow processor up to float32 rounding (same
-///   JPEG decoder assumed: OpenCV and PIL both use libjpeg(-turbo) with the default
-///   islow IDCT and fancy upsampling).
+///   Checked bit for bit (max abs diff 0.0) against Pillow 13.0 + numpy for the SigLIP
+///   and DINOv2 presets, bilinear downscaling and Lanczos upscaling, on a 640x480 scene
+///   and a 131x97 noise image. Decoding is not part of that claim: OpenCV and PIL both
+///   use libjpeg(-turbo) with the default islow IDCT, but builds can differ.
 /// - Only the source rows and columns the crop needs are resampled; the crop window is
 ///   taken from the full-size resize, as HF does it, so results are identical to
 ///   resizing everything and then cropping.

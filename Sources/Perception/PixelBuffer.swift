@@ -14,6 +14,8 @@ final class PixelBuffer {
     var format: Image.PixelFormat = .bgr
     var timestamp = Timestamp(seconds: 0)
     var sequence: UInt64 = 0
+    /// Whether the last ``fill(_:)`` had to copy (OpenCV could not write here directly).
+    private(set) var copied = false
 
     init(capacity: Int = 0) {
         self.capacity = max(capacity, 1)
@@ -63,5 +65,13 @@ final class PixelBuffer {
         width = Int(info.width)
         height = Int(info.height)
         format = info.channels == 1 ? .gray : .bgr
+        copied = status == OpenCVBridge_BufferTooSmall || info.copied != 0
+    }
+
+    /// Decodes an encoded image (PNG, JPEG, ...) into this buffer as BGR.
+    func decode(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBufferPointer { encoded in
+            try fill { OpenCVBridge_ImageDecode(encoded.baseAddress, encoded.count, 3, $0, $1, $2, $3) }
+        }
     }
 }

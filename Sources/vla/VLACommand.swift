@@ -14,6 +14,7 @@ struct VLACommand: ParsableCommand {
         subcommands: [
             LMCommand.self,
             BenchCommand.self,
+            CameraCommand.self,
             EncodeImageCommand.self,
         ]
     )

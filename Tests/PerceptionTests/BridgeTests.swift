@@ -89,4 +89,34 @@ struct BridgeTests {
             _ = try VideoWriter(path: "/nonexistent-dir/x.avi", size: PixelSize(width: 8, height: 8), fps: 10)
         }
     }
+
+    @Test func framesLandInTheCallersBufferWithoutACopy() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let size = PixelSize(width: 64, height: 48)
+        let path = directory.file("clip.avi")
+        try SyntheticVideo.writeAVI(path, count: 3, size: size)
+        let source = try OpenCVCaptureSource(configuration: CameraConfiguration(source: .videoFile(path)))
+        defer { source.close() }
+        // FFmpeg's frame goes straight into the buffer, from the first frame on.
+        let buffer = PixelBuffer(capacity: 64 * 48 * 3)
+        let storage = buffer.storage
+        #expect(try source.read(into: buffer) && !buffer.copied && buffer.storage == storage)
+        #expect(try source.read(into: buffer) && !buffer.copied && buffer.storage == storage)
+        // A buffer that is too small grows once; that frame is copied.
+        let small = PixelBuffer(capacity: 16)
+        #expect(try source.read(into: small) && small.copied && small.capacity == 64 * 48 * 3)
+        #expect(small.width == 64 && small.height == 48)
+
+        // Decoding: straight into the buffer, and a failed decode is reported, not stale pixels.
+        let png = try SyntheticVideo.frame(1, size: size).encoded(as: .png())
+        let decoded = PixelBuffer(capacity: 64 * 48 * 3)
+        try decoded.decode(png)
+        #expect(!decoded.copied && Array(decoded.pixels) == SyntheticVideo.frame(1, size: size).pixels)
+        let junk: [UInt8] = Array("not an image at all".utf8)
+        #expect(throws: OpenCVError.self) { try decoded.decode(junk) }
+        var image = Image(width: 64, height: 48, format: .bgr)
+        try image.decode(from: png)
+        #expect(image == SyntheticVideo.frame(1, size: size))
+    }
 }
