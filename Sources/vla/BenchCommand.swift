@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed against this machine's own baselines.",
-        subcommands: [LM.self]
+        subcommands: [LM.self, Act.self]
     )
 }
 
