@@ -53,7 +53,8 @@ A list of ``{"text", "ids", "ids_no_special", "decoded", "decoded_skip_special"}
 accents (composed and decomposed), CJK, emoji (with ZWJ), combining marks, long numbers,
 punctuation, contractions, repeated / leading / trailing spaces, newlines, tabs, unusual
 whitespace, the empty string and text containing the special-token strings, followed by
-120 deterministic random concatenations of tricky fragments (``FUZZ_FRAGMENTS``).
+120 deterministic random concatenations of tricky fragments (``FUZZ_FRAGMENTS``) and 120 of
+single code points (``FUZZ_CODE_POINTS``).
 
 How to run
 ----------
@@ -220,12 +221,32 @@ FUZZ_FRAGMENTS = [
 ]
 
 
+# Single code points for the character-level fuzz: ASCII (weighted), unusual whitespace and
+# format characters, Latin-1 and Latin Extended, combining marks, Greek, Cyrillic, Hangul jamo
+# and syllables (NFC composes jamo), CJK, kana, Arabic-Indic digits, emoji and skin tones,
+# variation selectors, and characters that NFKC or lowercasing change.
+FUZZ_CODE_POINTS = (
+    list(range(0x20, 0x7F)) * 6
+    + [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0xA0, 0x1680, 0x2000, 0x2028, 0x3000, 0x200B, 0x200C, 0x200D, 0xFEFF, 0x00]
+    + list(range(0xC0, 0x180)) + list(range(0x300, 0x370)) + list(range(0x391, 0x3CA)) + list(range(0x400, 0x460))
+    + list(range(0x1100, 0x1113)) + list(range(0x1161, 0x1176)) + list(range(0xAC00, 0xAC40)) + list(range(0x4E00, 0x4E40))
+    + list(range(0x3040, 0x30A0)) + list(range(0x660, 0x66A)) + list(range(0x1F300, 0x1F340)) + list(range(0x1F3FB, 0x1F400))
+    + [0xFE0F, 0xFE0E, 0x2581, 0x2160, 0xBD, 0xB2, 0x1D7D8, 0xFB01, 0x212B, 0x1E9B, 0x130, 0x3A3, 0x3C2, 0xDF, 0x1E9E]
+)
+
+
 def fuzz_texts(count: int = 120, seed: int = 20261129) -> list[str]:
-    """Deterministic random concatenations of tricky fragments."""
+    """Deterministic random concatenations of tricky fragments, then of single code points."""
     import random
 
     rng = random.Random(seed)
-    return ["".join(rng.choice(FUZZ_FRAGMENTS) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+    fragments = ["".join(rng.choice(FUZZ_FRAGMENTS) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+    characters = []
+    for _ in range(count):
+        parts = [rng.choice(FUZZ_FRAGMENTS) if rng.random() < 0.1 else chr(rng.choice(FUZZ_CODE_POINTS))
+                 for _ in range(rng.randint(1, 25))]
+        characters.append("".join(parts))
+    return fragments + characters
 
 
 # ---------------------------------------------------------------------------------------------
@@ -470,7 +491,8 @@ def write(out: pathlib.Path, name: str, tok: Tokenizer) -> None:
         "missing_ids": [-1, len(vocab) + 10],
     }
     (directory / "info.json").write_text(json.dumps(info, ensure_ascii=False) + "\n", encoding="utf-8")
-    (directory / "cases.json").write_text(json.dumps(cases, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    lines = ",\n".join(json.dumps(case, ensure_ascii=False, separators=(",", ":")) for case in cases)
+    (directory / "cases.json").write_text("[\n" + lines + "\n]\n", encoding="utf-8")
     print(f"{name}: vocab {reference.get_vocab_size()} tokens, {len(cases)} cases -> {directory}")
 
 
