@@ -41,6 +41,8 @@ The fixtures
 ``extras``     not a real layout: the cheaper components (NFKD, StripAccents, Lowercase, Strip,
                regex Replace, NFKC; Split with every delimiter behaviour and ``invert``;
                ``continuing_subword_prefix`` / ``end_of_word_suffix``; BPEDecoder; BertProcessing).
+``extras2``    not a real layout: WhitespaceSplit, Punctuation, Digits, Whitespace pre-tokenizers,
+               left truncation to 24 ids (with room kept for ``<bos>``/``<eos>``), Fuse + Strip.
 
 cases.json
 ----------
@@ -51,7 +53,8 @@ A list of ``{"text", "ids", "ids_no_special", "decoded", "decoded_skip_special"}
 accents (composed and decomposed), CJK, emoji (with ZWJ), combining marks, long numbers,
 punctuation, contractions, repeated / leading / trailing spaces, newlines, tabs, unusual
 whitespace, the empty string and text containing the special-token strings, followed by
-120 deterministic random concatenations of tricky fragments (``FUZZ_FRAGMENTS``).
+120 deterministic random concatenations of tricky fragments (``FUZZ_FRAGMENTS``) and 120 of
+single code points (``FUZZ_CODE_POINTS``).
 
 How to run
 ----------
@@ -60,8 +63,10 @@ With the project's Python environment (``tokenizers`` 0.23.3, ``transformers`` 5
     /work/venv/bin/python Models/tools/make_tokenizer_fixtures.py            # writes the fixtures
     /work/venv/bin/python Models/tools/make_tokenizer_fixtures.py --out DIR  # somewhere else
 
-Re-running it rewrites the fixtures; training is deterministic, so unchanged inputs give
-unchanged files. The Swift side is ``Tests/TokenizersTests``; it requires every case's ids to
+Re-running it rewrites the fixtures. Training is deterministic except for ``extras``: with
+``continuing_subword_prefix`` set, the trainer breaks ties between equally frequent pairs in
+hash order, so that file (and its cases, which always describe the file written) changes from
+run to run. Any version is a valid fixture. The Swift side is ``Tests/TokenizersTests``; it requires every case's ids to
 equal the reference exactly and decoding to give the reference's text.
 """
 
@@ -216,12 +221,32 @@ FUZZ_FRAGMENTS = [
 ]
 
 
+# Single code points for the character-level fuzz: ASCII (weighted), unusual whitespace and
+# format characters, Latin-1 and Latin Extended, combining marks, Greek, Cyrillic, Hangul jamo
+# and syllables (NFC composes jamo), CJK, kana, Arabic-Indic digits, emoji and skin tones,
+# variation selectors, and characters that NFKC or lowercasing change.
+FUZZ_CODE_POINTS = (
+    list(range(0x20, 0x7F)) * 6
+    + [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0xA0, 0x1680, 0x2000, 0x2028, 0x3000, 0x200B, 0x200C, 0x200D, 0xFEFF, 0x00]
+    + list(range(0xC0, 0x180)) + list(range(0x300, 0x370)) + list(range(0x391, 0x3CA)) + list(range(0x400, 0x460))
+    + list(range(0x1100, 0x1113)) + list(range(0x1161, 0x1176)) + list(range(0xAC00, 0xAC40)) + list(range(0x4E00, 0x4E40))
+    + list(range(0x3040, 0x30A0)) + list(range(0x660, 0x66A)) + list(range(0x1F300, 0x1F340)) + list(range(0x1F3FB, 0x1F400))
+    + [0xFE0F, 0xFE0E, 0x2581, 0x2160, 0xBD, 0xB2, 0x1D7D8, 0xFB01, 0x212B, 0x1E9B, 0x130, 0x3A3, 0x3C2, 0xDF, 0x1E9E]
+)
+
+
 def fuzz_texts(count: int = 120, seed: int = 20261129) -> list[str]:
-    """Deterministic random concatenations of tricky fragments."""
+    """Deterministic random concatenations of tricky fragments, then of single code points."""
     import random
 
     rng = random.Random(seed)
-    return ["".join(rng.choice(FUZZ_FRAGMENTS) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+    fragments = ["".join(rng.choice(FUZZ_FRAGMENTS) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+    characters = []
+    for _ in range(count):
+        parts = [rng.choice(FUZZ_FRAGMENTS) if rng.random() < 0.1 else chr(rng.choice(FUZZ_CODE_POINTS))
+                 for _ in range(rng.randint(1, 25))]
+        characters.append("".join(parts))
+    return fragments + characters
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,6 +402,25 @@ def make_extras(corpus: list[str]) -> Tokenizer:
     return tok
 
 
+def make_extras2(corpus: list[str]) -> Tokenizer:
+    # Not a real layout: the fixed-pattern pre-tokenizers and truncation.
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.WhitespaceSplit(),
+        pre_tokenizers.Punctuation(behavior="contiguous"),
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.Whitespace(),
+    ])
+    # (Strip with stop > 0 panics in tokenizers 0.23.3 when decoding to an empty string.)
+    tok.decoder = decoders.Sequence([decoders.Fuse(), decoders.Strip(" ", 1, 0)])
+    train(tok, corpus, 900, ["<unk>", "<bos>", "<eos>"])
+    tok.post_processor = processors.TemplateProcessing(
+        single="<bos> $A <eos>", special_tokens=[("<bos>", 1), ("<eos>", 2)],
+    )
+    tok.enable_truncation(max_length=24, direction="left")
+    return tok
+
+
 BUILDERS = {
     "gpt2": make_gpt2,
     "roberta": make_roberta,
@@ -385,6 +429,7 @@ BUILDERS = {
     "llama2": make_llama2,
     "metaspace": make_metaspace,
     "extras": make_extras,
+    "extras2": make_extras2,
 }
 
 LLAMA2_CONFIG = {
@@ -446,7 +491,8 @@ def write(out: pathlib.Path, name: str, tok: Tokenizer) -> None:
         "missing_ids": [-1, len(vocab) + 10],
     }
     (directory / "info.json").write_text(json.dumps(info, ensure_ascii=False) + "\n", encoding="utf-8")
-    (directory / "cases.json").write_text(json.dumps(cases, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    lines = ",\n".join(json.dumps(case, ensure_ascii=False, separators=(",", ":")) for case in cases)
+    (directory / "cases.json").write_text("[\n" + lines + "\n]\n", encoding="utf-8")
     print(f"{name}: vocab {reference.get_vocab_size()} tokens, {len(cases)} cases -> {directory}")
 
 

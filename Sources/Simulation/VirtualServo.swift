@@ -145,12 +145,6 @@ public final class VirtualServo {
             return .ok
         }
         memory.replaceSubrange(address..<(address + data.count), with: data)
-        if address <= torqueAddress && torqueAddress < address + data.count && torqueEnabled {
-            // Enabling torque holds the present position until a new goal arrives.
-            if !(address <= Int(model.spec(.goalPosition)!.address) && Int(model.spec(.goalPosition)!.address) < address + data.count) {
-                set(.goalPosition, presentPosition)
-            }
-        }
         refreshPresent()
         return .ok
     }

@@ -33,10 +33,52 @@ public final class VirtualServoBus: @unchecked Sendable {
         case garbageBefore([UInt8])
     }
 
+    private let engine: ServoBusEngine
+
     /// The protocol the servos speak.
-    public let family: ServoProtocolFamily
+    public var family: ServoProtocolFamily { engine.family }
     /// The pty slave path the driver opens, e.g. `/dev/pts/7`.
-    public let path: String
+    public var path: String { engine.path }
+
+    /// Creates the pty and the servos; call `start()` to begin serving.
+    /// - Throws: `Errno` if the pty cannot be created.
+    public init(family: ServoProtocolFamily, servos: [VirtualServo]) throws {
+        engine = try ServoBusEngine(family: family, servos: servos)
+    }
+
+    /// Stops serving and closes the pty.
+    deinit { engine.disconnect() }
+
+    /// Starts serving on a background thread.
+    public func start() { engine.start() }
+    /// Stops serving (the port stays open; `start()` resumes).
+    public func stop() { engine.stop() }
+    /// Makes the port disappear, as if the USB cable were pulled: the driver's next
+    /// read or write fails.
+    public func disconnect() { engine.disconnect() }
+    /// Injects `fault` into the next `count` replies of `servo` (any servo if `nil`).
+    public func inject(_ fault: Fault, servo: UInt8? = nil, count: Int = Int.max) {
+        engine.inject(fault, servo: servo, count: count)
+    }
+    /// Removes all injected faults.
+    public func clearFaults() { engine.clearFaults() }
+    /// Runs `body` with exclusive access to the servo with `id`; `nil` if there is none.
+    public func withServo<R>(_ id: UInt8, _ body: (VirtualServo) throws -> R) rethrows -> R? {
+        try engine.withServo(id, body)
+    }
+    /// The instruction packets received so far (up to the last 1000).
+    public var receivedPackets: [[UInt8]] { engine.receivedPackets }
+}
+
+/// The serving side of a `VirtualServoBus`: owned by its thread while it runs, so the
+/// public handle can stop it from `deinit`.
+final class ServoBusEngine: @unchecked Sendable {
+    typealias Fault = VirtualServoBus.Fault
+
+    /// The protocol the servos speak.
+    let family: ServoProtocolFamily
+    /// The pty slave path the driver opens, e.g. `/dev/pts/7`.
+    let path: String
 
     private var master: CInt
     private var heldSlave: CInt
@@ -52,7 +94,7 @@ public final class VirtualServoBus: @unchecked Sendable {
 
     /// Creates the pty and the servos; call `start()` to begin serving.
     /// - Throws: `Errno` if the pty cannot be created.
-    public init(family: ServoProtocolFamily, servos: [VirtualServo]) throws {
+    init(family: ServoProtocolFamily, servos: [VirtualServo]) throws {
         precondition(servos.allSatisfy { $0.model.protocolFamily == family },
                      "VirtualServoBus: every servo must speak \(family)")
         self.family = family
@@ -79,7 +121,6 @@ public final class VirtualServoBus: @unchecked Sendable {
     }
 
     deinit {
-        stop()
         if master >= 0 { close(master) }
         if heldSlave >= 0 { close(heldSlave) }
     }
@@ -87,20 +128,20 @@ public final class VirtualServoBus: @unchecked Sendable {
     // MARK: Control
 
     /// Starts serving on a background thread.
-    public func start() {
+    func start() {
         lock.lock()
         defer { lock.unlock() }
         guard !running, master >= 0 else { return }
         running = true
         stopped = DispatchSemaphore(value: 0)
-        let t = Thread { [weak self] in self?.serve() }
+        let t = Thread { self.serve() }
         t.name = "VirtualServoBus \(path)"
         thread = t
         t.start()
     }
 
     /// Stops serving (the port stays open; `start()` resumes).
-    public func stop() {
+    func stop() {
         lock.lock()
         let wasRunning = running
         running = false
@@ -110,7 +151,7 @@ public final class VirtualServoBus: @unchecked Sendable {
 
     /// Makes the port disappear, as if the USB cable were pulled: the driver's next
     /// read or write fails.
-    public func disconnect() {
+    func disconnect() {
         stop()
         lock.lock()
         defer { lock.unlock() }
@@ -119,21 +160,21 @@ public final class VirtualServoBus: @unchecked Sendable {
     }
 
     /// Injects `fault` into the next `count` replies of `servo` (any servo if `nil`).
-    public func inject(_ fault: Fault, servo: UInt8? = nil, count: Int = Int.max) {
+    func inject(_ fault: Fault, servo: UInt8? = nil, count: Int = Int.max) {
         lock.lock()
         faults.append((servo, fault, count))
         lock.unlock()
     }
 
     /// Removes all injected faults.
-    public func clearFaults() {
+    func clearFaults() {
         lock.lock()
         faults.removeAll()
         lock.unlock()
     }
 
     /// Runs `body` with exclusive access to the servo with `id`.
-    public func withServo<R>(_ id: UInt8, _ body: (VirtualServo) throws -> R) rethrows -> R? {
+    func withServo<R>(_ id: UInt8, _ body: (VirtualServo) throws -> R) rethrows -> R? {
         lock.lock()
         defer { lock.unlock() }
         guard let s = servos.first(where: { $0.id == id }) else { return nil }
@@ -141,7 +182,7 @@ public final class VirtualServoBus: @unchecked Sendable {
     }
 
     /// The instruction packets received so far (up to the last 1000).
-    public var receivedPackets: [[UInt8]] {
+    var receivedPackets: [[UInt8]] {
         lock.lock()
         defer { lock.unlock() }
         return received

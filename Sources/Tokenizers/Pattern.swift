@@ -13,6 +13,43 @@ enum Pattern {
     case literal([Unicode.Scalar])
     /// Matches an ICU regular expression.
     case regex(NSRegularExpression)
+    /// Matches each scalar of a class on its own (a Rust `fn(char) -> bool` pattern).
+    case each(ScalarClass)
+
+    /// A class of scalars, as the Rust standard library defines it.
+    enum ScalarClass {
+        /// `char::is_numeric`: general categories Nd, Nl, No.
+        case numeric
+        /// `char::is_whitespace`: Unicode `White_Space`.
+        case whitespace
+        /// ASCII punctuation or general category P*, as the Punctuation pre-tokenizer tests.
+        case punctuation
+
+        func contains(_ scalar: Unicode.Scalar) -> Bool {
+            switch self {
+            case .numeric:
+                switch scalar.properties.generalCategory {
+                case .decimalNumber, .letterNumber, .otherNumber: return true
+                default: return false
+                }
+            case .whitespace:
+                return scalar.isWhiteSpace
+            case .punctuation:
+                if scalar.isASCII {
+                    let value = scalar.value
+                    return (0x21...0x2F).contains(value) || (0x3A...0x40).contains(value)
+                        || (0x5B...0x60).contains(value) || (0x7B...0x7E).contains(value)
+                }
+                switch scalar.properties.generalCategory {
+                case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+                     .initialPunctuation, .finalPunctuation, .otherPunctuation:
+                    return true
+                default:
+                    return false
+                }
+            }
+        }
+    }
 
     /// Parses `{"String": …}` or `{"Regex": …}`.
     ///
@@ -58,14 +95,40 @@ enum Pattern {
         return result
     }
 
-    /// The non-overlapping matches, left to right.
+    /// The non-overlapping matches, left to right, as scalar-aligned (not necessarily
+    /// `Character`-aligned) ranges: slice them from `text.unicodeScalars`, never `text`, whose
+    /// subscript rounds to grapheme boundaries.
     func matches(in text: String) -> [Range<String.Index>] {
         switch self {
         case .literal(let scalars):
             return literalMatches(of: scalars, in: text)
         case .regex(let regex):
-            let whole = NSRange(text.startIndex..<text.endIndex, in: text)
-            return regex.matches(in: text, options: [], range: whole).compactMap { Range($0.range, in: text) }
+            // `Range(NSRange, in:)` gives nil for bounds inside a grapheme cluster (a match ending
+            // before a combining mark or a ZWJ), so convert the UTF-16 offsets by hand, walking
+            // forward once. The resulting indices are scalar-aligned; slice `unicodeScalars`.
+            let utf16 = text.utf16
+            var offset = 0
+            var index = utf16.startIndex
+            func position(_ target: Int) -> String.Index {
+                index = utf16.index(index, offsetBy: target - offset)
+                offset = target
+                return index
+            }
+            let whole = NSRange(location: 0, length: utf16.count)
+            return regex.matches(in: text, options: [], range: whole).map { match in
+                let lower = position(match.range.location)
+                return lower..<position(match.range.location + match.range.length)
+            }
+        case .each(let scalarClass):
+            let scalars = text.unicodeScalars
+            var result: [Range<String.Index>] = []
+            var index = scalars.startIndex
+            while index < scalars.endIndex {
+                let next = scalars.index(after: index)
+                if scalarClass.contains(scalars[index]) { result.append(index..<next) }
+                index = next
+            }
+            return result
         }
     }
 

@@ -69,6 +69,15 @@ indirect enum PostProcessor {
         }
     }
 
+    /// How many ids `process` adds to a single sequence (`added_tokens(false)` in `tokenizers`).
+    var addedTokenCount: Int {
+        switch self {
+        case .passThrough: return 0
+        case .sequence(let processors): return processors.reduce(0) { $0 + $1.addedTokenCount }
+        case .template(let items): return items.reduce(0) { $0 + ($1?.count ?? 0) }
+        }
+    }
+
     /// The special tokens the template puts before and after the sequence.
     var templateSpecialIDs: (leading: [Int], trailing: [Int]) {
         switch self {

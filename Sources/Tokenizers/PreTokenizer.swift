@@ -13,7 +13,8 @@ struct PreToken {
 ///
 /// Supports `ByteLevel` (GPT-2's regex, `add_prefix_space`, `use_regex`), `Split` (string or
 /// regex, every delimiter behaviour, `invert`), `Metaspace` (`replacement`, `prepend_scheme`,
-/// `split`, and the older `add_prefix_space`) and `Sequence`.
+/// `split`, and the older `add_prefix_space`) and `Sequence`, plus `Digits`, `Punctuation`,
+/// `Whitespace` and `WhitespaceSplit`, which are splits by a fixed pattern.
 indirect enum PreTokenizer {
     case sequence([PreTokenizer])
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
@@ -72,6 +73,16 @@ indirect enum PreTokenizer {
                 try Pattern(json: json.required("pattern")),
                 try SplitBehavior(json: json.required("behavior")),
                 invert: try json["invert"]?.bool() ?? false)
+        case "Digits":
+            let individual = try json["individual_digits"]?.bool() ?? false
+            self = .split(.each(.numeric), individual ? .isolated : .contiguous, invert: false)
+        case "Punctuation":
+            let behavior = try json["behavior"].map(SplitBehavior.init(json:)) ?? .isolated
+            self = .split(.each(.punctuation), behavior, invert: false)
+        case "WhitespaceSplit":
+            self = .split(.each(.whitespace), .removed, invert: false)
+        case "Whitespace":
+            self = .split(try Pattern(regex: #"\w+|[^\w\s]+"#, json: json), .removed, invert: true)
         case "Metaspace":
             self = .metaspace(
                 replacement: try json.required("replacement").scalar(),
@@ -128,7 +139,7 @@ indirect enum PreTokenizer {
     private static func pieces(of piece: PreToken, _ ranges: [Range<String.Index>]) -> [PreToken] {
         ranges.map { range in
             let start = piece.text.utf8.distance(from: piece.text.startIndex, to: range.lowerBound)
-            return PreToken(text: String(piece.text[range]), offset: piece.offset + start)
+            return PreToken(text: String(piece.text.unicodeScalars[range]), offset: piece.offset + start)
         }
     }
 }

@@ -18,6 +18,10 @@ import Foundation
 /// special tokens. Unknown component types fail at load time with
 /// ``TokenizerError/unsupported(file:component:value:)``; nothing is guessed.
 ///
+/// The file's `truncation` is applied (keeping room for the special tokens, as `tokenizers`
+/// does); its `padding` is not, because padding is only meaningful with the attention mask
+/// this API does not return — pad when batching instead.
+///
 /// A `Tokenizer` is immutable apart from an internal, locked per-word cache, so one instance
 /// can be shared between threads.
 public final class Tokenizer: @unchecked Sendable {
@@ -26,6 +30,7 @@ public final class Tokenizer: @unchecked Sendable {
     private let preTokenizer: PreTokenizer?
     private let postProcessor: PostProcessor?
     private let decoder: Decoder?
+    private let truncation: Truncation?
     private let addedTokens: [Int: AddedToken]
     // Keyed by UTF-8: Swift's String equality is canonical equivalence, `tokenizers`' is bytes.
     private let addedTokenIDs: [TokenKey: Int]
@@ -91,6 +96,7 @@ public final class Tokenizer: @unchecked Sendable {
         preTokenizer = try root["pre_tokenizer"].map(PreTokenizer.init(json:))
         postProcessor = try root["post_processor"].map(PostProcessor.init(json:))
         decoder = try root["decoder"].map(Decoder.init(json:))
+        truncation = try root["truncation"].map(Truncation.init(json:))
 
         let tokens = try root["added_tokens"]?.array().map(AddedToken.init(json:)) ?? []
         var byID: [Int: AddedToken] = [:]
@@ -206,6 +212,10 @@ public final class Tokenizer: @unchecked Sendable {
                 }
             }
         }
+        if let truncation {
+            let added = addSpecialTokens ? postProcessor?.addedTokenCount ?? 0 : 0
+            ids = truncation.truncate(ids, maxLength: max(0, truncation.maxLength - added))
+        }
         return postProcessor?.process(ids, addSpecialTokens: addSpecialTokens) ?? ids
     }
 
@@ -224,5 +234,29 @@ public final class Tokenizer: @unchecked Sendable {
             return skipSpecialTokens && specialContents.contains(TokenKey(token)) ? nil : token
         }
         return decoder?.decode(tokens) ?? tokens.joined(separator: " ")
+    }
+}
+
+/// The `truncation` section of a tokenizer.json: a length limit on encoded ids.
+struct Truncation {
+    let maxLength: Int
+    let keepsStart: Bool
+
+    init(json: JSONNode) throws {
+        maxLength = try json.required("max_length").int()
+        let direction = try json["direction"]?.string() ?? "Right"
+        guard direction == "Right" || direction == "Left" else {
+            throw TokenizerError.unsupported(file: json.file, component: "truncation.direction", value: direction)
+        }
+        keepsStart = direction == "Right"
+        if let strategy = try json["strategy"]?.string(), strategy == "OnlySecond" {
+            throw TokenizerError.unsupported(file: json.file, component: "truncation.strategy", value: strategy)
+        }
+    }
+
+    /// Keeps the first (or, truncating on the left, the last) `maxLength` ids.
+    func truncate(_ ids: [Int], maxLength: Int) -> [Int] {
+        guard ids.count > maxLength else { return ids }
+        return keepsStart ? Array(ids.prefix(maxLength)) : Array(ids.suffix(maxLength))
     }
 }

@@ -32,8 +32,8 @@ extension TokenizerError: CustomStringConvertible {
         case let .invalidValue(file, path, reason):
             return "\(file): invalid value at `\(path)`: \(reason)"
         case let .unsupported(file, component, value):
-            return "\(file): unsupported \(component) \"\(value)\" — SwiftVLA's tokenizer supports BPE models "
-                + "with ByteLevel, Split, Metaspace and Sequence pre-tokenizers"
+            return "\(file): unsupported \(component) \"\(value)\" — SwiftVLA's tokenizer reads BPE tokenizers "
+                + "(byte-level like GPT-2/Llama-3/Qwen2, or SentencePiece-style like Llama-2); see the Tokenizers module docs"
         }
     }
 }

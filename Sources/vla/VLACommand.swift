@@ -13,6 +13,7 @@ struct VLACommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             LMCommand.self,
+            ArmCommand.self,
             BenchCommand.self,
             CameraCommand.self,
             EncodeImageCommand.self,

@@ -4,7 +4,7 @@ import Tokenizers
 /// Locates and reads the tokenizer fixtures made by Models/tools/make_tokenizer_fixtures.py.
 enum TokenizerFixtures {
     /// The names of the fixture folders.
-    static let names = ["gpt2", "roberta", "llama3", "qwen2", "llama2", "metaspace", "extras"]
+    static let names = ["gpt2", "roberta", "llama3", "qwen2", "llama2", "metaspace", "extras", "extras2"]
 
     /// Tests/Fixtures/tokenizers.
     static let root = URL(fileURLWithPath: #filePath)

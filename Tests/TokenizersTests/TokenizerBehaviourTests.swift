@@ -56,8 +56,18 @@ struct TokenizerBehaviourTests {
     ])
     func splitBehaviours(behavior: SplitBehavior, expected: [String]) {
         let text = "the-final--countdown"
-        let pieces = splitRanges(text, by: .literal(["-"]), behavior: behavior).map { String(text[$0]) }
+        let pieces = splitRanges(text, by: .literal(["-"]), behavior: behavior).map { String(text.unicodeScalars[$0]) }
         #expect(pieces == expected)
+    }
+
+    /// Regex matches may end inside a grapheme cluster (before a combining mark or a ZWJ).
+    @Test func regexSplitsInsideGraphemeClusters() throws {
+        let pattern = try Pattern(regex: #"\p{L}+|[^\p{L}\s]+"#, json: JSONNode(value: .null, path: "", file: ""))
+        let text = "cafe\u{301} 👨\u{200D}👩"
+        let pieces = splitRanges(text, by: pattern, behavior: .isolated).map { String(text.unicodeScalars[$0]) }
+        #expect(pieces == ["cafe", "\u{301}", " ", "👨\u{200D}👩"])
+        let kept = splitRanges(text, by: pattern, behavior: .removed, invert: true).map { String(text.unicodeScalars[$0]) }
+        #expect(kept == ["cafe", "\u{301}", "👨\u{200D}👩"])
     }
 
     @Test func byteLevelTableIsGPT2s() {

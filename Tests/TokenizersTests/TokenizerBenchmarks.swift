@@ -8,7 +8,7 @@ import Tokenizers
 /// The baseline measured in the same run is a plain pass over the text's Unicode scalars
 /// (the least any tokenizer must do), so the printed ratio survives a busy machine better
 /// than a time does.
-@Suite("Tokenizer benchmarks", .enabled(if: ProcessInfo.processInfo.environment["SWIFTVLA_BENCHMARKS"] != nil))
+@Suite("Tokenizer benchmarks", .serialized, .enabled(if: ProcessInfo.processInfo.environment["SWIFTVLA_BENCHMARKS"] != nil))
 struct TokenizerBenchmarks {
     static func seconds(_ body: () -> Void) -> Double {
         let start = DispatchTime.now().uptimeNanoseconds

@@ -52,7 +52,7 @@ struct TokenizerErrorTests {
     }
 
     @Test(arguments: [
-        (#""pre_tokenizer": {"type": "Whitespace"},"#, "pre_tokenizer.type", "Whitespace"),
+        (#""pre_tokenizer": {"type": "UnicodeScripts"},"#, "pre_tokenizer.type", "UnicodeScripts"),
         (#""pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "ByteLevel"}, {"type": "BertPreTokenizer"}]},"#,
          "pre_tokenizer.pretokenizers[1].type", "BertPreTokenizer"),
         (#""normalizer": {"type": "Precompiled", "precompiled_charsmap": ""},"#, "normalizer.type", "Precompiled"),

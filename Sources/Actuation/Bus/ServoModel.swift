@@ -7,6 +7,8 @@ public enum ServoModel: String, CaseIterable, Sendable, Codable {
     case scs0009
     /// ROBOTIS Dynamixel XL330-M288-T (Koch arm wrist and gripper, leader arms).
     case xl330m288 = "xl330-m288"
+    /// ROBOTIS Dynamixel XL330-M077-T (Koch leader arm: low gear ratio, easy to back-drive).
+    case xl330m077 = "xl330-m077"
     /// ROBOTIS Dynamixel XL430-W250-T (Koch follower shoulder and elbow).
     case xl430w250 = "xl430-w250"
 
@@ -14,7 +16,7 @@ public enum ServoModel: String, CaseIterable, Sendable, Codable {
     public var protocolFamily: ServoProtocolFamily {
         switch self {
         case .sts3215, .scs0009: return .feetech
-        case .xl330m288, .xl430w250: return .dynamixel
+        case .xl330m288, .xl330m077, .xl430w250: return .dynamixel
         }
     }
 
@@ -24,6 +26,7 @@ public enum ServoModel: String, CaseIterable, Sendable, Codable {
         case .sts3215: return 777
         case .scs0009: return 1284
         case .xl330m288: return 1200
+        case .xl330m077: return 1190
         case .xl430w250: return 1060
         }
     }
@@ -49,7 +52,7 @@ public enum ServoModel: String, CaseIterable, Sendable, Codable {
         switch self {
         case .sts3215: return FeetechSTSControlTable.spec(register)
         case .scs0009: return FeetechSCSControlTable.spec(register)
-        case .xl330m288: return DynamixelXControlTable.spec(register, model: .xl330)
+        case .xl330m288, .xl330m077: return DynamixelXControlTable.spec(register, model: .xl330)
         case .xl430w250: return DynamixelXControlTable.spec(register, model: .xl430)
         }
     }

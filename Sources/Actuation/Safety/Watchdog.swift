@@ -1,0 +1,77 @@
+import Foundation
+import RobotCore
+
+/// Calls a handler once when it has not been fed for `timeout` seconds.
+///
+/// Runs its own thread, checking every `timeout / 5`. After firing it stays tripped
+/// until fed again. Used by `ServoArm` to hold or disable torque when the control loop
+/// stops sending commands (a hung policy, a crashed camera, a stalled process).
+public final class Watchdog: @unchecked Sendable {
+    /// Seconds without `feed()` before the handler runs.
+    public let timeout: Double
+    private let handler: () -> Void
+    private let lock = NSLock()
+    private var lastFeed = Timestamp.now()
+    private var running = false
+    private var isTripped = false
+    private var trips = 0
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Creates and starts a watchdog.
+    public init(timeout: Double, handler: @escaping () -> Void) {
+        precondition(timeout > 0, "Watchdog: timeout must be positive")
+        self.timeout = timeout
+        self.handler = handler
+        running = true
+        let t = Thread { [self] in self.run() }
+        t.name = "Watchdog"
+        t.start()
+    }
+
+    /// Records a fresh command; re-arms a tripped watchdog.
+    public func feed() {
+        lock.lock()
+        lastFeed = .now()
+        isTripped = false
+        lock.unlock()
+    }
+
+    /// Whether the watchdog has fired since the last feed.
+    public var tripped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return isTripped
+    }
+
+    /// How many times the watchdog has fired.
+    public var tripCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return trips
+    }
+
+    /// Stops the thread; the handler will not run afterwards.
+    public func stop() {
+        lock.lock()
+        let wasRunning = running
+        running = false
+        lock.unlock()
+        if wasRunning { done.wait() }
+    }
+
+    deinit { stop() }
+
+    private func run() {
+        let period = UInt32(max(timeout / 5, 0.001) * 1_000_000)
+        while true {
+            usleep(period)
+            lock.lock()
+            guard running else { lock.unlock(); break }
+            let fire = !isTripped && Timestamp.now().seconds(since: lastFeed) > timeout
+            if fire { isTripped = true; trips += 1 }
+            lock.unlock()
+            if fire { handler() }
+        }
+        done.signal()
+    }
+}

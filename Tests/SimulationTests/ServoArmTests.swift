@@ -1,0 +1,182 @@
+import Foundation
+import RobotCore
+import Testing
+@testable import Actuation
+@testable import Simulation
+
+/// Driver ↔ simulator round trips for every arm profile, safety and calibration.
+@Suite struct ServoArmTests {
+    static func make(_ name: String, watchdog: Double? = nil, safe: SafetyLimits.SafeState? = nil)
+        throws -> (VirtualServoBus, ServoArm) {
+        var profile = try ArmProfile.load(name)
+        profile.watchdogTimeout = watchdog
+        if let safe { profile.safeState = safe }
+        let sim = try VirtualServoBus(profile: profile, maxSpeed: 40_000)
+        sim.start()
+        let arm = ServoArm(profile: profile, port: sim.path, policy: TransactionPolicy(timeout: 0.1, retries: 2))
+        arm.installsSignalHandlers = false
+        arm.log = { _ in }
+        return (sim, arm)
+    }
+
+    /// Polls `condition` for up to a second: the simulator applies broadcasts (which
+    /// have no reply) asynchronously.
+    static func eventually(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<200 {
+            if condition() { return true }
+            usleep(5000)
+        }
+        return false
+    }
+
+    @Test(arguments: ArmProfile.builtInNames)
+    func profileRoundTrip(name: String) throws {
+        let (sim, arm) = try Self.make(name)
+        try arm.connect()
+        #expect(arm.observationFeatures.first == "shoulder_pan.pos")
+        let q0 = try arm.observe()
+        #expect(q0.names == arm.jointNames)
+        #expect(abs(q0["shoulder_pan"]!) < 0.01)
+        let profile = arm.profile
+        if profile.role == .follower {
+            var target = q0
+            target["elbow_flex"] = 0.15
+            target["gripper"] = 0.6
+            let sent = try arm.send(.joints(target))
+            #expect(sent.clamps.isEmpty)
+            var q = q0
+            for _ in 0..<100 {
+                q = try arm.observe()
+                if abs(q["elbow_flex"]! - 0.15) < 0.01 && abs(q["gripper"]! - 0.6) < 0.01 { break }
+                usleep(5000)
+            }
+            #expect(abs(q["elbow_flex"]! - 0.15) < 0.01)
+            #expect(abs(q["gripper"]! - 0.6) < 0.01)
+            // Operating modes from the profile were written (Koch: 4 for joints, 5 for gripper).
+            if let mode = profile.joints.last?.operatingMode {
+                #expect(sim.withServo(6) { $0.value(.operatingMode) } == mode)
+            }
+        } else {
+            #expect(throws: ArmError.leaderCannotMove(arm.name)) { _ = try arm.send(.joints(q0)) }
+        }
+        try arm.disconnect()
+        for id in profile.joints.map(\.id) { #expect(Self.eventually { sim.withServo(id) { !$0.torqueEnabled } == true }) }
+    }
+
+    @Test func clampsAreReportedNeverSilent() throws {
+        let (sim, arm) = try Self.make("so101-follower")
+        try arm.connect()
+        defer { try? arm.disconnect(); withExtendedLifetime(sim) {} }
+        let q = try arm.observe()
+        var wild = q
+        wild["shoulder_pan"] = 3.0        // beyond the 1.92 rad limit and the 0.2 rad step
+        wild["wrist_flex"] = .nan
+        let sent = try arm.send(.joints(wild))
+        let pan = sent.clamps.first { $0.joint == "shoulder_pan" }
+        #expect(pan?.reasons == [.upperLimit, .maxStep])
+        #expect(abs(sent.sent["shoulder_pan"]! - (q["shoulder_pan"]! + 0.2)) < 1e-9)
+        #expect(sent.clamps.first { $0.joint == "wrist_flex" }?.reasons.contains(.notFinite) == true)
+    }
+
+    @Test func watchdogTurnsTorqueOffAndNeedsRearm() throws {
+        let (sim, arm) = try Self.make("so101-follower", watchdog: 0.1)
+        try arm.connect()
+        defer { try? arm.disconnect() }
+        _ = try arm.send(.joints(try arm.observe()))
+        #expect(sim.withServo(1) { $0.torqueEnabled } == true)
+        usleep(400_000)
+        #expect(arm.watchdogTrips >= 1)
+        #expect(Self.eventually { sim.withServo(1) { !$0.torqueEnabled } == true })
+        #expect(throws: ArmError.watchdogTripped(arm.name)) { _ = try arm.send(.joints(try arm.observe())) }
+        try arm.rearm()
+        _ = try arm.send(.joints(try arm.observe()))
+        #expect(sim.withServo(1) { $0.torqueEnabled } == true)
+    }
+
+    @Test func watchdogHoldKeepsTorque() throws {
+        let (sim, arm) = try Self.make("koch-follower", watchdog: 0.1, safe: .hold)
+        try arm.connect()
+        defer { try? arm.disconnect() }
+        var q = try arm.observe()
+        q["elbow_flex"] = q["elbow_flex"]! + 0.2
+        _ = try arm.send(.joints(q))
+        usleep(400_000)
+        #expect(arm.watchdogTrips >= 1)
+        #expect(sim.withServo(3) { $0.torqueEnabled } == true)
+        let goal = sim.withServo(3) { $0.value(.goalPosition) }!
+        let present = sim.withServo(3) { $0.presentPosition }!
+        #expect(abs(goal - present) <= 2)
+    }
+
+    @Test func busErrorDuringSendGoesToSafeState() throws {
+        let (sim, arm) = try Self.make("so101-follower")
+        try arm.connect()
+        defer { try? arm.disconnect() }
+        let q = try arm.observe()
+        sim.inject(.noReply, servo: 3)
+        #expect(throws: ServoBusError.noResponse(servo: 3)) { _ = try arm.send(.joints(q)) }
+        // Broadcast torque-off needs no reply, so even servo 3 is safe.
+        for id: UInt8 in 1...6 { #expect(Self.eventually { sim.withServo(id) { !$0.torqueEnabled } == true }) }
+    }
+
+    @Test func unplugMidRunIsAClearError() throws {
+        let (sim, arm) = try Self.make("so101-follower")
+        try arm.connect()
+        sim.disconnect()
+        do {
+            _ = try arm.observe()
+            Issue.record("read from a vanished port")
+        } catch let e as ServoBusError {
+            #expect(e == .port(.disconnected(path: sim.path)))
+            #expect(e.description.contains("disconnected"))
+        }
+        try? arm.disconnect()
+    }
+
+    @Test func endEffectorDeltaMovesTheToolPoint() throws {
+        let (sim, arm) = try Self.make("so101-follower")
+        try arm.connect()
+        defer { try? arm.disconnect(); withExtendedLifetime(sim) {} }
+        let k = try #require(arm.kinematics)
+        var q = try arm.observe()
+        // Start from a bent pose away from singularities.
+        for (n, v) in [("shoulder_lift", -0.15), ("elbow_flex", 0.15), ("wrist_flex", 0.15)] {
+            q[n] = v
+            _ = try arm.send(.joints(q))
+            usleep(50_000)
+        }
+        q = try arm.observe()
+        let chain = k.joints.map(\.name)
+        let p0 = k.forward(chain.map { q[$0]! }).position
+        let sent = try arm.send(.endEffectorDelta(dx: 0, dy: 0, dz: 0.01, droll: 0, dpitch: 0, dyaw: 0, gripper: 0.3))
+        let p1 = k.forward(chain.map { sent.sent[$0]! }).position
+        #expect(abs(p1[2] - p0[2] - 0.01) < 0.002)
+        #expect(abs(sent.sent["gripper"]! - 0.3) < 1e-9)
+    }
+}
+
+/// Calibration against the simulator: homing offsets never overflow.
+@Suite struct CalibrationOverPtyTests {
+    @Test(arguments: [ServoModel.sts3215, .xl330m288])
+    func repeatedRecalibrationStaysEncodable(model: ServoModel) throws {
+        let sim = try VirtualServoBus(family: model.protocolFamily, servos: [VirtualServo(id: 1, model: model)])
+        sim.start()
+        let bus = MotorBus.open
+        let motors = [MotorBus.Motor(name: "j", id: 1, model: model)]
+        let b = try bus(sim.path, model.protocolFamily, 1_000_000, motors, TransactionPolicy(timeout: 0.1, retries: 2))
+        var rng = SystemRandomNumberGenerator()
+        let range = model.spec(.homingOffset)!.range
+        for i in 0..<60 {
+            // Someone turns the shaft anywhere, including the encoder's ends.
+            let actual = i < 4 ? [0, 4095, 2048, 1][i] : Int.random(in: 0..<4096, using: &rng)
+            sim.withServo(1) { $0.actualPosition = Double(actual) }
+            let present = try b.read(.presentPosition, "j")
+            let current = try b.read(.homingOffset, "j")
+            let offset = Homing.offset(present: present, currentOffset: current, model: model)
+            #expect(range.contains(offset))
+            try b.write(.homingOffset, offset, "j")
+            let after = try b.read(.presentPosition, "j")
+            #expect(abs(after - 2048) <= 1, "actual \(actual): reads \(after) after offset \(offset)")
+        }
+    }
+}
