@@ -1,0 +1,27 @@
+// Act on an image: load an OpenVLA-layout policy, read an image file, print the action.
+//
+//   swift run act-on-image [MODEL_DIR] [IMAGE] [INSTRUCTION] [UNNORM_KEY]
+//
+// Defaults use the tiny test checkpoint, so it runs from the repository root as is.
+import Foundation
+import VLA
+
+let args = CommandLine.arguments
+let model = args.count > 1 ? args[1] : "Tests/Fixtures/openvla/tiny"
+let imagePath = args.count > 2 ? args[2] : "Tests/Fixtures/openvla/image0.png"
+let instruction = args.count > 3 ? args[3] : "put the red block in the bowl"
+let key = args.count > 4 ? args[4] : "sim_tabletop"
+
+do {
+    let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: key)
+    let image = try Image(contentsOfFile: imagePath)
+    let out = try policy.predictAction(image: image, instruction: instruction)
+    for (name, value) in zip(out.action.names, out.action.values) {
+        print(name, String(format: "%+.4f", value))
+    }
+    print(String(format: "%.1f ms (vision %.1f, prefill %.1f, decode %.1f)", out.timing.total * 1e3,
+                 out.timing.vision * 1e3, out.timing.prefill * 1e3, out.timing.decode * 1e3))
+} catch {
+    FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}
