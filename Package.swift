@@ -53,6 +53,9 @@ let package = Package(
             ]
         ),
 
+        // Examples
+        .executableTarget(name: "act-on-image", dependencies: ["VLA"], path: "Examples/act-on-image"),
+
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensors", "Transformers"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
