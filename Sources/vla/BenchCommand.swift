@@ -23,7 +23,8 @@ extension BenchCommand {
                         against cblas_sgemm GFLOP/s at exactly the prefill's matrix shapes;
               decode    tokens/s with the KV cache, and the weight bandwidth that implies
                         (all weights are read once per token), against a measured memory
-                        read bandwidth (cblas_sasum over 512 MiB) and memcpy bandwidth.
+                        read bandwidth (SIMD sums over 512 MiB on all cores) and memcpy;
+              weights   F32 sgemv against BF16 weights converted just before the product.
 
             Configurations: 60m (hidden 512, 8 layers, 8 heads, intermediate 1536, vocab 32000)
                             270m (hidden 1024, 16 layers, 16 heads, intermediate 2816, vocab 32000)
@@ -60,7 +61,12 @@ extension BenchCommand {
             let sizes: [Size] = config == .all ? [.m60, .m270] : [config]
             if !json {
                 print("OpenBLAS core \(BLASBackend.coreName) (loaded as \(BLASBackend.originalCoreName)), \(BLASBackend.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-                print(String(format: "memory: read %.1f GB/s (sasum), memcpy %.1f GB/s (read+write)", memory.read, memory.copy))
+                print(String(format: "memory: read %.1f GB/s (all cores), memcpy %.1f GB/s (read+write)", memory.read, memory.copy))
+            }
+            let halfPrecision = Baseline.bf16OnTheFly(rows: 3072, columns: 512, repeats: 200)
+            if !json {
+                print(String(format: "weights: F32 sgemv %.3f ms vs BF16 converted on the fly + sgemv %.3f ms (3072x512): keeping F32 is %.1fx faster",
+                             halfPrecision.f32 * 1e3, halfPrecision.bf16 * 1e3, halfPrecision.bf16 / halfPrecision.f32))
             }
             for size in sizes {
                 let c: LlamaConfiguration = size == .m60
@@ -103,6 +109,7 @@ extension BenchCommand {
                     "memory_read_gb_per_s": memory.read, "memcpy_gb_per_s": memory.copy,
                     "decode_over_read_bandwidth": bandwidth / memory.read,
                     "openblas_core": BLASBackend.coreName,
+                    "bf16_on_the_fly_over_f32": halfPrecision.bf16 / halfPrecision.f32,
                 ]
                 results.append(r)
                 if !json {
@@ -175,16 +182,53 @@ enum Baseline {
         return flops / best / 1e9
     }
 
-    /// Memory bandwidth in GB/s: a read sweep (cblas_sasum) and memcpy (counting read + write).
+    /// Seconds per matrix-vector product with F32 weights, and with BF16 weights converted
+    /// to F32 just before the product (what "convert on the fly" costs without a custom GEMM).
+    static func bf16OnTheFly(rows: Int, columns: Int, repeats: Int) -> (f32: Double, bf16: Double) {
+        let n = rows * columns
+        let w = Tensor(shape: [n]), scratch = Tensor(shape: [n]), x = Tensor(shape: [columns]), y = Tensor(shape: [rows])
+        x.fill(0.5)
+        let half = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
+        defer { half.deallocate() }
+        for i in 0..<n { w.data[i] = Float(i % 17) * 0.01; half[i] = UInt16(w.data[i].bitPattern >> 16) }
+        func time(_ body: () -> Void) -> Double {
+            body()
+            let t0 = Timestamp.now()
+            for _ in 0..<repeats { body() }
+            return Timestamp.now().seconds(since: t0) / Double(repeats)
+        }
+        let f32 = time {
+            BLAS.linear(rows: 1, inFeatures: columns, outFeatures: rows, x: x.data, w: w.data, y: y.data)
+        }
+        let bf16 = time {
+            for i in 0..<n { scratch.data[i] = Float(bitPattern: UInt32(half[i]) << 16) }
+            BLAS.linear(rows: 1, inFeatures: columns, outFeatures: rows, x: x.data, w: scratch.data, y: y.data)
+        }
+        return (f32, bf16)
+    }
+
+    /// Memory bandwidth in GB/s: a read sweep over 512 MiB split across the cores (SIMD sums),
+    /// and memcpy (counting read + write).
     static func memoryBandwidth() -> (read: Double, copy: Double) {
         let n = 128 << 20  // floats: 512 MiB
         let a = Tensor(shape: [n]), b = Tensor(shape: [n])
         a.fill(1)
         b.fill(2)
+        let pool = ThreadPool.shared
+        let partial = Tensor(shape: [pool.threads])
         var readBest = Double.infinity, copyBest = Double.infinity
         for _ in 0..<3 {
             var t0 = Timestamp.now()
-            _ = cblas_sasum(blasint(n), a.data, 1)
+            pool.parallelFor(pool.threads) { w in
+                let lo = n * w / pool.threads, hi = n * (w + 1) / pool.threads
+                var acc = Kernels.Vector.zero
+                var i = lo
+                while i + 16 <= hi {
+                    acc += UnsafeRawPointer(a.data + i).loadUnaligned(as: Kernels.Vector.self)
+                    i += 16
+                }
+                partial.data[w] = acc.sum()
+            }
             readBest = min(readBest, Timestamp.now().seconds(since: t0))
             t0 = Timestamp.now()
             memcpy(b.data, a.data, n * 4)
