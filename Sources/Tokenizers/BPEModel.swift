@@ -65,8 +65,9 @@ final class BPEModel: @unchecked Sendable {
         self.scalarIDs = scalarIDs
         self.byteIDs = (0..<256).map { byte in vocabulary[TokenKey(String(format: "<0x%02X>", byte))].map(Int32.init) }
 
-        continuingSubwordPrefix = try json["continuing_subword_prefix"]?.string()
-        endOfWordSuffix = try json["end_of_word_suffix"]?.string()
+        // GPT-2's file spells "none" as "", which changes nothing; keep the fast path for it.
+        continuingSubwordPrefix = try json["continuing_subword_prefix"]?.string().nonEmpty
+        endOfWordSuffix = try json["end_of_word_suffix"]?.string().nonEmpty
         fuseUnknown = try json["fuse_unk"]?.bool() ?? false
         byteFallback = try json["byte_fallback"]?.bool() ?? false
         ignoreMerges = try json["ignore_merges"]?.bool() ?? false
@@ -310,4 +311,9 @@ struct TokenKey: Hashable {
     func hash(into hasher: inout Hasher) {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
+}
+
+extension String {
+    /// The string, or `nil` if it is empty.
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

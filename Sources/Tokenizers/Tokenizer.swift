@@ -77,6 +77,12 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// Loads `tokenizer.json` and, if present, `tokenizer_config.json` from a model folder.
     ///
+    /// Only `bos_token` and `eos_token` are read from tokenizer_config.json. Its
+    /// `add_bos_token`/`add_eos_token` flags are not applied: which special tokens `encode`
+    /// adds is decided by tokenizer.json's post-processor, as in `tokenizers` and transformers 5
+    /// (transformers 4's Llama tokenizer rebuilt the template from those flags; real files agree
+    /// with their flags, OpenVLA's included).
+    ///
     /// - Parameter directory: A Hugging Face model folder.
     /// - Throws: ``TokenizerError`` if either file is missing (tokenizer.json), unreadable,
     ///   malformed or uses an unsupported component.
