@@ -31,7 +31,9 @@ protocol FrameSource: AnyObject {
     var format: CameraFormat { get }
     /// Differences between what was asked and what was granted (e.g. a refused frame rate).
     var notes: [String] { get }
-    /// Decodes the next frame into `buffer` (packed BGR). Returns false when there is none.
+    /// Decodes the next frame into `buffer` (packed BGR) and sets `buffer.timestamp` to
+    /// when it arrived (for a device: when the driver handed it over, before decoding).
+    /// Returns false when there is none.
     func read(into buffer: PixelBuffer) throws -> Bool
     /// Goes back to the first frame (files and folders).
     func rewind() throws

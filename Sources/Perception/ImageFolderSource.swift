@@ -31,6 +31,7 @@ final class ImageFolderSource: FrameSource {
     func read(into buffer: PixelBuffer) throws -> Bool {
         guard next < files.count else { return false }
         let file = files[next]
+        buffer.timestamp = .now()
         do {
             try buffer.fill { OpenCVBridge_ImageRead(file, 3, $0, $1, $2, $3) }
         } catch let error as OpenCVError {

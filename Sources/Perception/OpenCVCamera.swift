@@ -33,6 +33,8 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
     private let lock = NSLock()
     private var session: CaptureSession?
     private var opens: UInt64 = 0
+    /// The sequence number the next session starts at, so numbers keep increasing across reopens.
+    private var nextSequence: UInt64 = 0
     private var grantedFormat: CameraFormat?
     private var negotiationNotes: [String] = []
 
@@ -77,7 +79,8 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
         close()
         try configuration.validate()
         let source = try makeSource(configuration)
-        let session = try CaptureSession(name: name, configuration: configuration, source: source)
+        let session = try CaptureSession(name: name, configuration: configuration, source: source,
+                                         firstSequence: lock.withLock { nextSequence })
         lock.withLock {
             self.session = session
             opens += 1
@@ -92,7 +95,9 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
             defer { self.session = nil }
             return self.session
         }
-        session?.stop()
+        guard let session else { return }
+        session.stop()
+        lock.withLock { nextSequence = max(nextSequence, session.nextSequenceNumber) }
     }
 
     public func withLatestFrame<Result>(newerThan sequence: UInt64?, timeout: Double,
@@ -167,12 +172,14 @@ final class CaptureSession: @unchecked Sendable {
     private let rotationScratch = PixelBuffer()
     private var framesThisPass: UInt64 = 0
     private var paceOrigin = Timestamp.now()
+    private var paceFirst: UInt64 = 0
     private let paceInterval: Double?
 
     /// Warms up and reads the first frame synchronously, so open() reports a source that
     /// delivers nothing (or the wrong size).
-    init(name: String, configuration: CameraConfiguration, source: FrameSource) throws {
+    init(name: String, configuration: CameraConfiguration, source: FrameSource, firstSequence: UInt64 = 0) throws {
         self.name = name
+        nextSequence = firstSequence
         self.configuration = configuration
         self.source = source
         format = source.format
@@ -202,6 +209,7 @@ final class CaptureSession: @unchecked Sendable {
             throw CameraError.openFailed(device: name, reason: "\(error)")
         }
         paceOrigin = slots[0].timestamp
+        paceFirst = firstSequence
         condition.withLock { publish() }
     }
 
@@ -233,6 +241,9 @@ final class CaptureSession: @unchecked Sendable {
     private var hasUnreadFrame: Bool { latestIndex != nil && !latestTaken }
 
     var statistics: CameraStatistics { condition.withLock { stats } }
+
+    /// The number the next frame would get.
+    var nextSequenceNumber: UInt64 { condition.withLock { nextSequence } }
 
     func withLatestFrame<Result>(newerThan sequence: UInt64?, timeout: Double,
                                  _ body: (FrameView) throws -> Result) throws -> Result {
@@ -285,8 +296,10 @@ final class CaptureSession: @unchecked Sendable {
             do {
                 if try capture(into: slot) {
                     emptyPasses = 0
-                    if let interval = paceInterval { waitUntil(paceOrigin.seconds + Double(nextSequence) * interval) }
-                    slot.timestamp = .now()
+                    if let interval = paceInterval {
+                        waitUntil(paceOrigin.seconds + Double(nextSequence - paceFirst) * interval)
+                        slot.timestamp = .now()
+                    }
                     let stop = condition.withLock { () -> Bool in
                         if !stopRequested { publish() }
                         return stopRequested
@@ -314,10 +327,10 @@ final class CaptureSession: @unchecked Sendable {
         }
     }
 
-    /// Reads one frame into `slot` and applies colour order and rotation; stamps it.
+    /// Reads one frame into `slot` (the source stamps it when it arrived) and applies
+    /// colour order and rotation.
     private func capture(into slot: PixelBuffer) throws -> Bool {
         guard try source.read(into: slot) else { return false }
-        slot.timestamp = .now()
         framesThisPass += 1
         if configuration.colorOrder == .rgb && slot.format == .bgr {
             try bridgeCall { OpenCVBridge_ConvertColor(slot.storage, slot.storage, Int32(slot.width), Int32(slot.height), OpenCVBridge_SwapRedBlue, $0) }

@@ -117,6 +117,7 @@ final class OpenCVCaptureSource: FrameSource {
         guard let handle else { throw CameraError.notOpen(device: name) }
         let status = try bridgeCall(allowing: OpenCVBridge_EndOfStream) { OpenCVBridge_CaptureGrab(handle, $0) }
         if status == OpenCVBridge_EndOfStream { return false }
+        buffer.timestamp = .now()
         do {
             try buffer.fill { OpenCVBridge_CaptureRetrieve(handle, $0, $1, $2, $3) }
         } catch let error as OpenCVError where error.kind == .endOfStream {

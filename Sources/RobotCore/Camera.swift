@@ -74,7 +74,8 @@ public struct FrameView {
     public let pixels: UnsafeBufferPointer<UInt8>
     /// When the frame was captured, on the monotonic clock.
     public let timestamp: Timestamp
-    /// The frame's place in the camera's output since it was opened, counting from 0.
+    /// The frame's place in the camera's output, counting from 0 at the first open and
+    /// continuing across reopens, so a reader's last sequence number stays meaningful.
     public let sequence: UInt64
 
     /// Creates a view; `pixels.count` must be `width * height * format.channels`.

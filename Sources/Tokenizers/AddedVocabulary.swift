@@ -16,7 +16,9 @@ struct AddedToken {
     let special: Bool
 
     init(json: JSONNode) throws {
-        id = try json.required("id").int()
+        let idNode = try json.required("id")
+        id = try idNode.int()
+        guard id >= 0 else { throw idNode.invalid("expected a non-negative id") }
         content = try json.required("content").string()
         singleWord = try json["single_word"]?.bool() ?? false
         leftStrip = try json["lstrip"]?.bool() ?? false

@@ -26,6 +26,8 @@ final class BPEModel: @unchecked Sendable {
 
     private var cache: [TokenKey: [Int32]] = [:]
     private let cacheLock = NSLock()
+    /// Ids are stored in 32 bits and index a dense table; no real vocabulary comes close.
+    static let maximumID = 1 << 24
     private static let cacheCapacity = 10_000
     /// Longer words are not cached (`MAX_LENGTH` in `tokenizers`).
     private static let cacheMaximumWordLength = 256
@@ -41,8 +43,9 @@ final class BPEModel: @unchecked Sendable {
         vocabulary.reserveCapacity(rawVocabulary.count)
         var maxID = -1
         for (token, value) in rawVocabulary {
-            guard case .number(let number) = value, let id = Int(exactly: number), id >= 0 else {
-                throw TokenizerError.invalidValue(file: json.file, path: "model.vocab.\(token)", reason: "expected a non-negative integer id")
+            guard case .number(let number) = value, let id = Int(exactly: number), id >= 0, id < BPEModel.maximumID else {
+                throw TokenizerError.invalidValue(
+                    file: json.file, path: "model.vocab.\(token)", reason: "expected an integer id in 0..<\(BPEModel.maximumID)")
             }
             vocabulary[TokenKey(token)] = id
             maxID = max(maxID, id)
@@ -62,8 +65,9 @@ final class BPEModel: @unchecked Sendable {
         self.scalarIDs = scalarIDs
         self.byteIDs = (0..<256).map { byte in vocabulary[TokenKey(String(format: "<0x%02X>", byte))].map(Int32.init) }
 
-        continuingSubwordPrefix = try json["continuing_subword_prefix"]?.string()
-        endOfWordSuffix = try json["end_of_word_suffix"]?.string()
+        // GPT-2's file spells "none" as "", which changes nothing; keep the fast path for it.
+        continuingSubwordPrefix = try json["continuing_subword_prefix"]?.string().nonEmpty
+        endOfWordSuffix = try json["end_of_word_suffix"]?.string().nonEmpty
         fuseUnknown = try json["fuse_unk"]?.bool() ?? false
         byteFallback = try json["byte_fallback"]?.bool() ?? false
         ignoreMerges = try json["ignore_merges"]?.bool() ?? false
@@ -307,4 +311,9 @@ struct TokenKey: Hashable {
     func hash(into hasher: inout Hasher) {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
+}
+
+extension String {
+    /// The string, or `nil` if it is empty.
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -13,14 +13,37 @@ import Foundation
 /// ```
 ///
 /// Encoding runs the `tokenizers` pipeline: added tokens are cut out of the text first
-/// (non-normalised ones from the input, normalised ones from the normalised text), the rest
-/// is normalised, pre-tokenised and merged by the BPE model, and the post-processor adds the
-/// special tokens. Unknown component types fail at load time with
-/// ``TokenizerError/unsupported(file:component:value:)``; nothing is guessed.
+/// (non-normalised ones from the input, normalised ones from the normalised text; `lstrip`,
+/// `rstrip` and `single_word` respected), the rest is normalised, pre-tokenised and merged by
+/// the BPE model, and the post-processor adds the special tokens.
+///
+/// What the file may contain:
+/// - `model`: `BPE`, with merges as `"a b"` strings or `["a", "b"]` pairs, `byte_fallback`,
+///   `ignore_merges`, `unk_token`, `fuse_unk`, `continuing_subword_prefix`, `end_of_word_suffix`.
+/// - `normalizer`: `Sequence`, `Prepend`, `Replace` (string or regex), `NFC`, `NFD`, `NFKC`,
+///   `NFKD`, `Lowercase`, `Strip`, `StripAccents`.
+/// - `pre_tokenizer`: `Sequence`, `ByteLevel`, `Split` (string or regex; every behaviour;
+///   `invert`), `Metaspace`, `Digits`, `Punctuation`, `Whitespace`, `WhitespaceSplit`.
+/// - `post_processor`: `TemplateProcessing`, `ByteLevel`, `RobertaProcessing`,
+///   `BertProcessing`, `Sequence`.
+/// - `decoder`: `Sequence`, `ByteLevel`, `Replace`, `ByteFallback`, `Fuse`, `Strip`,
+///   `Metaspace`, `BPEDecoder`.
+///
+/// Anything else (WordPiece, Unigram or WordLevel models, the `Precompiled` normaliser, BERT
+/// pre-tokenisation, BPE dropout) fails at load time with
+/// ``TokenizerError/unsupported(file:component:value:)``; nothing is guessed. Regular
+/// expressions written for Oniguruma run on ICU with `\s` widened to Unicode `White_Space`,
+/// which is what Oniguruma means by it.
 ///
 /// The file's `truncation` is applied (keeping room for the special tokens, as `tokenizers`
 /// does); its `padding` is not, because padding is only meaningful with the attention mask
 /// this API does not return — pad when batching instead.
+///
+/// The reference is the `tokenizers` library reading the file, which is what transformers 4's
+/// fast tokenizers (and so OpenVLA's reference code) do. transformers 5 rebuilds Llama
+/// tokenizers from its own defaults (a Metaspace pre-tokenizer instead of the file's
+/// `Prepend` normaliser), so for text starting with spaces or following a special token its
+/// ids can differ from the file's.
 ///
 /// A `Tokenizer` is immutable apart from an internal, locked per-word cache, so one instance
 /// can be shared between threads.
@@ -53,6 +76,12 @@ public final class Tokenizer: @unchecked Sendable {
     public let eosTokenID: Int?
 
     /// Loads `tokenizer.json` and, if present, `tokenizer_config.json` from a model folder.
+    ///
+    /// Only `bos_token` and `eos_token` are read from tokenizer_config.json. Its
+    /// `add_bos_token`/`add_eos_token` flags are not applied: which special tokens `encode`
+    /// adds is decided by tokenizer.json's post-processor, as in `tokenizers` and transformers 5
+    /// (transformers 4's Llama tokenizer rebuilt the template from those flags; real files agree
+    /// with their flags, OpenVLA's included).
     ///
     /// - Parameter directory: A Hugging Face model folder.
     /// - Throws: ``TokenizerError`` if either file is missing (tokenizer.json), unreadable,

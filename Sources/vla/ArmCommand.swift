@@ -138,6 +138,7 @@ extension ArmCommand {
         @OptionGroup var arm: ArmOptions
         func run() throws {
             let a = try arm.makeArm()
+            a.enablesTorqueOnConnect = false   // reading must not move or stiffen the arm
             try a.connect()
             defer { try? a.disconnect() }
             let q = try a.observe()
@@ -176,16 +177,20 @@ extension ArmCommand {
                 let v = Double(parts[1])!
                 goal[j.name] = j.kind == .gripper ? v : v * .pi / 180
             }
+            // Step toward the goal (each step limited by max_step), feeding the watchdog,
+            // until the joints arrive or the time is up.
             let end = Date().addingTimeInterval(duration)
-            var last: SentAction?
+            var reported = Set<String>()
             while Date() < end {
-                last = try a.send(.joints(goal))
-                if last!.clamps.allSatisfy({ $0.reasons == [.maxStep] }) == false { break }
-                if last!.clamps.isEmpty { break }
-                usleep(50_000)
+                let sent = try a.send(.joints(goal))
+                for c in sent.clamps where c.reasons != [.maxStep] && reported.insert(c.joint).inserted {
+                    print("clamped: \(c)")
+                }
+                let q = try a.observe()
+                let arrived = zip(sent.sent.values, q.values).allSatisfy { abs($0 - $1) < 0.02 }
+                if arrived && !sent.clamps.contains(where: { $0.reasons.contains(.maxStep) }) { break }
+                usleep(20_000)
             }
-            for c in last?.clamps ?? [] where c.reasons != [.maxStep] { print("clamped: \(c)") }
-            usleep(UInt32(min(duration, 1) * 1_000_000))
             let q = try a.observe()
             print(q.names.map { n in
                 let j = a.profile.joints.first { $0.name == n }!

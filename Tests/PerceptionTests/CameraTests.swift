@@ -121,6 +121,23 @@ struct CameraTests {
         #expect(file == path && expected == UInt64(count) && read >= UInt64(seen.count))
     }
 
+    @Test func aStreamThatEndsIsReportedAsDisconnected() throws {
+        // FFmpeg reads a local file as a stream just as it reads a URL, with the open and
+        // read timeouts set.
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("stream.avi")
+        try SyntheticVideo.writeAVI(path, count: 5, size: Self.size)
+        let camera = OpenCVCamera(CameraConfiguration(source: .stream(path), warmupFrames: 1, openTimeout: 2, readTimeout: 2))
+        try camera.open()
+        defer { camera.close() }
+        #expect(camera.format?.backend == "FFMPEG")
+        let (seen, end) = drain(camera, expectedCount: 5)
+        // The first frame went to warm-up: stream frame s is file frame s + 1.
+        #expect(seen.allSatisfy { $0.index == Int($0.sequence) + 1 })
+        #expect(end as? CameraError == .disconnected(device: path, reason: "the stream ended"))
+    }
+
     @Test func damagedAndMissingFilesFailAtOpen() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
@@ -277,7 +294,8 @@ struct CameraTests {
         #expect(!camera.isOpen)
         try camera.open()
         #expect(camera.isOpen)
-        #expect(try camera.latestFrame(timeout: 2).sequence == 0)
+        // Numbering continues, so the reader's `newerThan` still means "a new frame".
+        #expect(try camera.latestFrame(newerThan: sequences.last, timeout: 2).sequence == 3)
         #expect(camera.statistics.reopens == 1)
         camera.close()
         #expect(throws: CameraError.notOpen(device: "/dev/scripted")) { _ = try camera.latestFrame(timeout: 0.1) }

@@ -91,6 +91,7 @@ final class ScriptedSource: FrameSource {
         buffer.height = format.size.height
         buffer.format = .bgr
         buffer.storage.update(repeating: UInt8(produced % 256), count: buffer.count)
+        buffer.timestamp = .now()
         produced += 1
         return true
     }

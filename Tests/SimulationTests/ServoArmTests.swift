@@ -180,3 +180,26 @@ import Testing
         }
     }
 }
+
+/// The signal/exit path: `SafetyShutdown.stopAll()` is what SIGINT, SIGTERM and exit run.
+@Suite struct ShutdownTests {
+    @Test func stopAllPutsConnectedArmsInTheirSafeState() throws {
+        let (sim, arm) = try ServoArmTests.make("koch-follower")
+        try arm.connect()
+        defer { try? arm.disconnect() }
+        #expect(sim.withServo(2) { $0.torqueEnabled } == true)
+        SafetyShutdown.stopAll()
+        for id: UInt8 in 1...6 {
+            #expect(ServoArmTests.eventually { sim.withServo(id) { !$0.torqueEnabled } == true })
+        }
+    }
+
+    @Test func readingDoesNotEnableTorque() throws {
+        let (sim, arm) = try ServoArmTests.make("so101-follower")
+        arm.enablesTorqueOnConnect = false
+        try arm.connect()
+        defer { try? arm.disconnect() }
+        _ = try arm.observe()
+        #expect(sim.withServo(1) { $0.torqueEnabled } == false)
+    }
+}

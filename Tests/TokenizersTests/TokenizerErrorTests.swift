@@ -81,6 +81,13 @@ struct TokenizerErrorTests {
         }
     }
 
+    @Test func absurdIDIsAnErrorNotAHugeAllocation() {
+        let model = #"{"type": "BPE", "vocab": {"a": 0, "b": 99999999999}, "merges": []}"#
+        #expect(throws: TokenizerError.invalidValue(file: "i.json", path: "model.vocab.b", reason: "expected an integer id in 0..<16777216")) {
+            try Tokenizer(data: Self.json(model: model), file: "i.json")
+        }
+    }
+
     @Test func wrongTypeNamesThePath() {
         #expect(throws: TokenizerError.invalidValue(file: "w.json", path: "pre_tokenizer.add_prefix_space", reason: "expected true or false")) {
             try Tokenizer(data: Self.json(extra: #""pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": "yes"},"#), file: "w.json")

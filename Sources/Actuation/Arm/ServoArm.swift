@@ -31,6 +31,9 @@ public final class ServoArm: Arm, SafeStoppable, @unchecked Sendable {
     public var kinematics: SerialChainKinematics?
     /// Whether `connect()` installs the SIGINT/SIGTERM/exit handlers (on by default).
     public var installsSignalHandlers = true
+    /// Whether `connect()` enables torque on a follower (on by default; turn off to only
+    /// read positions, e.g. `vla arm read`).
+    public var enablesTorqueOnConnect = true
     /// Where warnings go (clamps are returned, not logged; this is for watchdog trips
     /// and safe-state failures).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
@@ -149,11 +152,11 @@ public final class ServoArm: Arm, SafeStoppable, @unchecked Sendable {
         do {
             try b.verify()
             try writeCalibrationAndModes(b)
-            if profile.role == .follower {
+            if profile.role == .follower && enablesTorqueOnConnect {
                 let present = try b.syncRead(.presentPosition)
                 try b.syncWrite(.goalPosition, present)
                 try b.setTorque(true)
-            } else {
+            } else if profile.role == .leader {
                 try b.setTorque(false)
             }
         } catch {
@@ -164,7 +167,7 @@ public final class ServoArm: Arm, SafeStoppable, @unchecked Sendable {
         bus = b
         SafetyShutdown.register(self)
         if installsSignalHandlers { SafetyShutdown.installHandlers() }
-        if profile.role == .follower, let t = safetyLimits.watchdogTimeout {
+        if profile.role == .follower, enablesTorqueOnConnect, let t = safetyLimits.watchdogTimeout {
             watchdog = Watchdog(timeout: t) { [weak self] in self?.watchdogFired() }
         }
     }

@@ -36,7 +36,14 @@ extension ServoProtocolClient {
         let saved = policy
         policy = TransactionPolicy(timeout: timeout, retries: 0)
         defer { policy = saved }
-        return range.filter { (try? ping($0)) != nil }
+        return range.filter { id in
+            do {
+                _ = try ping(id)
+                return true
+            } catch {
+                return false
+            }
+        }
     }
 }
 
