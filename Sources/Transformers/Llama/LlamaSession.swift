@@ -263,7 +263,9 @@ public final class LlamaSession: @unchecked Sendable {
             }
             // Attention per head: softmax(q·Kᵀ/√hd + causal/sliding mask) · V
             let window = c.slidingWindows[l]
-            pool.parallelFor(nh) { h in
+            // One new token (decode) is too little work to hand to other threads; staying
+            // on this thread also keeps the decode step free of any allocation.
+            pool.parallelFor(nh, minimumPerThread: n == 1 ? nh : 1) { h in
                 let g = h / group
                 let keys = kBase + g * cacheHead, values = vBase + g * cacheHead
                 let s = scores.data + h * maxContext
