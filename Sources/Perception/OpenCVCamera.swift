@@ -116,9 +116,24 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
         return try OpenCVCaptureSource(configuration: configuration)
     }
 
+    /// What ``checkDevice(_:query:)`` needs to know about a device node.
+    struct DeviceStatus {
+        var name: String
+        var canCapture: Bool
+        var busy: Bool
+    }
+
+    /// Queries a device node with `VIDIOC_QUERYCAP` (through the bridge).
+    static func queryDevice(_ path: String) throws -> DeviceStatus {
+        var info = OpenCVBridge_DeviceInfo()
+        try bridgeCall { OpenCVBridge_DeviceQuery(path, &info, $0) }
+        return DeviceStatus(name: fixedString(&info.card), canCapture: info.canCapture != 0, busy: info.busy != 0)
+    }
+
     /// Asks the kernel about a device node before OpenCV tries it, because OpenCV only
-    /// says "can't open" whatever the reason.
-    static func checkDevice(_ source: CameraSource) throws {
+    /// says "can't open" whatever the reason. `query` is replaceable so tests can play
+    /// every errno without hardware.
+    static func checkDevice(_ source: CameraSource, query: (String) throws -> DeviceStatus = queryDevice) throws {
         let path = source.description
         let directory = (path as NSString).deletingLastPathComponent
         guard FileManager.default.fileExists(atPath: path) else {
@@ -129,19 +144,19 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
             }
             throw CameraError.deviceNotFound(device: path, available: available)
         }
-        var info = OpenCVBridge_DeviceInfo()
+        let status: DeviceStatus
         do {
-            try bridgeCall { OpenCVBridge_DeviceQuery(path, &info, $0) }
+            status = try query(path)
         } catch let error as OpenCVError {
             switch error.systemErrno {
             case EACCES, EPERM: throw CameraError.permissionDenied(device: path)
             case EBUSY: throw CameraError.deviceBusy(device: path)
-            case ENOENT, ENODEV, ENXIO: throw CameraError.deviceNotFound(device: path, available: [])
+            case ENOENT, ENODEV, ENXIO: throw CameraError.disconnected(device: path, reason: "the device node vanished")
             default: throw CameraError.openFailed(device: path, reason: error.message)
             }
         }
-        if info.canCapture == 0 { throw CameraError.notACaptureDevice(device: path, name: fixedString(&info.card)) }
-        if info.busy != 0 { throw CameraError.deviceBusy(device: path) }
+        if !status.canCapture { throw CameraError.notACaptureDevice(device: path, name: status.name) }
+        if status.busy { throw CameraError.deviceBusy(device: path) }
     }
 }
 

@@ -262,6 +262,45 @@ struct CameraTests {
         }
     }
 
+    @Test(arguments: [
+        (EACCES, CameraError.permissionDenied(device: "NODE")),
+        (EBUSY, .deviceBusy(device: "NODE")),
+        (ENODEV, .disconnected(device: "NODE", reason: "the device node vanished")),
+    ])
+    func deviceErrnosBecomeTypedErrors(errno code: Int32, expected: CameraError) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let node = directory.file("video0")
+        _ = FileManager.default.createFile(atPath: node, contents: nil)
+        let wanted: CameraError
+        switch expected {
+        case .permissionDenied: wanted = .permissionDenied(device: node)
+        case .deviceBusy: wanted = .deviceBusy(device: node)
+        default: wanted = .disconnected(device: node, reason: "the device node vanished")
+        }
+        #expect(throws: wanted) {
+            try OpenCVCamera.checkDevice(.device(node)) { path in
+                throw OpenCVError(kind: .system, message: "\(path): simulated", systemErrno: code)
+            }
+        }
+    }
+
+    @Test func metadataNodesAndBusyDevicesAreRefusedByName() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let node = directory.file("video1")
+        _ = FileManager.default.createFile(atPath: node, contents: nil)
+        #expect(throws: CameraError.notACaptureDevice(device: node, name: "HD Pro Webcam C920")) {
+            try OpenCVCamera.checkDevice(.device(node)) { _ in .init(name: "HD Pro Webcam C920", canCapture: false, busy: false) }
+        }
+        #expect(throws: CameraError.deviceBusy(device: node)) {
+            try OpenCVCamera.checkDevice(.device(node)) { _ in .init(name: "cam", canCapture: true, busy: true) }
+        }
+        #expect(throws: Never.self) {
+            try OpenCVCamera.checkDevice(.device(node)) { _ in .init(name: "cam", canCapture: true, busy: false) }
+        }
+    }
+
     @Test func listsFakeDevicesAndSkipsNothingItCannotClassify() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
