@@ -50,8 +50,10 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
         self.init(CameraConfiguration(source: try CameraSource(spec: spec)))
     }
 
-    /// A camera over any frame source (tests script failures with this).
-    init(_ configuration: CameraConfiguration, source: @escaping (CameraConfiguration) throws -> FrameSource) {
+    /// A camera over any ``FrameSource``: the simulator's renderer, a recorded episode, or
+    /// a scripted source in tests. `source` is called on every ``open()``; the
+    /// configuration's `source` names the camera in errors (e.g. `.stream("sim://tabletop")`).
+    public init(_ configuration: CameraConfiguration, source: @escaping (CameraConfiguration) throws -> FrameSource) {
         self.configuration = configuration
         makeSource = source
     }
@@ -199,16 +201,16 @@ final class CaptureSession: @unchecked Sendable {
         self.source = source
         format = source.format
         let rate = configuration.fps ?? (source.format.fps > 0 ? source.format.fps : 30)
-        paceInterval = configuration.source.isFinite && configuration.paced ? 1 / rate : nil
-        if configuration.source.isFinite && configuration.paced { format.fps = rate }
+        paceInterval = source.isFinite && configuration.paced ? 1 / rate : nil
+        if source.isFinite && configuration.paced { format.fps = rate }
         do {
-            if !configuration.source.isFinite {
-                for _ in 0..<configuration.warmupFrames where try !source.read(into: slots[0]) {
+            if !source.isFinite {
+                for _ in 0..<configuration.warmupFrames where try !source.read(into: FrameSink(buffer: slots[0])) {
                     throw source.endError(framesRead: 0)
                 }
             }
             guard try capture(into: slots[0]) else {
-                throw configuration.source.isFinite
+                throw source.isFinite
                     ? CameraError.openFailed(device: name, reason: "no frame could be decoded")
                     : CameraError.openFailed(device: name, reason: "opened, but delivered no frame")
             }
@@ -320,7 +322,7 @@ final class CaptureSession: @unchecked Sendable {
                         return stopRequested
                     }
                     if stop { return }
-                } else if configuration.loop && configuration.source.isFinite && framesThisPass > 0 && emptyPasses == 0 {
+                } else if configuration.loop && source.isFinite && framesThisPass > 0 && emptyPasses == 0 {
                     try source.rewind()
                     framesThisPass = 0
                     emptyPasses += 1
@@ -334,7 +336,7 @@ final class CaptureSession: @unchecked Sendable {
                 return
             } catch {
                 let reason = (error as? OpenCVError)?.message ?? "\(error)"
-                finish(with: configuration.source.isFinite
+                finish(with: source.isFinite
                        ? CameraError.openFailed(device: name, reason: reason)
                        : CameraError.disconnected(device: name, reason: reason))
                 return
@@ -345,7 +347,8 @@ final class CaptureSession: @unchecked Sendable {
     /// Reads one frame into `slot` (the source stamps it when it arrived) and applies
     /// colour order and rotation.
     private func capture(into slot: PixelBuffer) throws -> Bool {
-        guard try source.read(into: slot) else { return false }
+        slot.timestamp = .now()
+        guard try source.read(into: FrameSink(buffer: slot)) else { return false }
         framesThisPass += 1
         if configuration.colorOrder == .rgb && slot.format == .bgr {
             try bridgeCall { OpenCVBridge_ConvertColor(slot.storage, slot.storage, Int32(slot.width), Int32(slot.height), OpenCVBridge_SwapRedBlue, $0) }

@@ -318,6 +318,43 @@ struct CameraTests {
         #expect(devices.allSatisfy { $0.canCapture == nil && $0.problem != nil })
     }
 
+    /// A finite source written against the public API, like a recorded episode.
+    final class Recording: FrameSource {
+        let format = CameraFormat(size: PixelSize(width: 16, height: 8), fps: 100, fourcc: "", backend: "recording")
+        let isFinite = true
+        var next = 0
+        func read(into sink: FrameSink) throws -> Bool {
+            guard next < 4 else { return false }
+            var image = Image(width: 16, height: 8, format: .bgr)
+            image.drawRectangle(x: 0, y: 0, width: 4, height: 8, color: DrawingColor(red: 0, green: 0, blue: Double(50 * next)))
+            sink.write(image)
+            next += 1
+            return true
+        }
+        func rewind() throws { next = 0 }
+    }
+
+    @Test func anyFrameSourceGetsTheCameraMachinery() throws {
+        let camera = OpenCVCamera(CameraConfiguration(source: .stream("replay://episode-7"), rotation: .upsideDown)) { _ in
+            Recording()
+        }
+        try camera.open()
+        defer { camera.close() }
+        #expect(camera.format?.fps == 100)
+        var frames: [Frame] = []
+        var end: Error?
+        while end == nil {
+            do { frames.append(try camera.latestFrame(newerThan: frames.last?.sequence, timeout: 2)) } catch { end = error }
+        }
+        #expect(frames.last?.sequence == 3)
+        for frame in frames {
+            // RGB, turned 180 degrees: the blue bar is now on the right.
+            #expect(frame.image.format == .rgb && frame.image.width == 16)
+            #expect(frame.image.pixels[3 * 15 + 2] == UInt8(50 * frame.sequence))
+        }
+        #expect(end as? CameraError == .endOfStream(source: "recording", frames: 4))
+    }
+
     @Test func disconnectIsReportedAfterTheLastFrameAndOpenReopens() throws {
         let camera = OpenCVCamera(CameraConfiguration(source: .device("/dev/scripted"), warmupFrames: 0)) { _ in
             ScriptedSource(frames: 3, interval: 0.01)
