@@ -28,7 +28,10 @@ final class ImageFolderSource: FrameSource {
                               frameCount: files.count)
     }
 
-    func read(into buffer: PixelBuffer) throws -> Bool {
+    let isFinite = true
+
+    func read(into sink: FrameSink) throws -> Bool {
+        let buffer = sink.buffer
         guard next < files.count else { return false }
         let file = files[next]
         buffer.timestamp = .now()

@@ -50,8 +50,10 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
         self.init(CameraConfiguration(source: try CameraSource(spec: spec)))
     }
 
-    /// A camera over any frame source (tests script failures with this).
-    init(_ configuration: CameraConfiguration, source: @escaping (CameraConfiguration) throws -> FrameSource) {
+    /// A camera over any ``FrameSource``: the simulator's renderer, a recorded episode, or
+    /// a scripted source in tests. `source` is called on every ``open()``; the
+    /// configuration's `source` names the camera in errors (e.g. `.stream("sim://tabletop")`).
+    public init(_ configuration: CameraConfiguration, source: @escaping (CameraConfiguration) throws -> FrameSource) {
         self.configuration = configuration
         makeSource = source
     }
@@ -116,9 +118,24 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
         return try OpenCVCaptureSource(configuration: configuration)
     }
 
+    /// What ``checkDevice(_:query:)`` needs to know about a device node.
+    struct DeviceStatus {
+        var name: String
+        var canCapture: Bool
+        var busy: Bool
+    }
+
+    /// Queries a device node with `VIDIOC_QUERYCAP` (through the bridge).
+    static func queryDevice(_ path: String) throws -> DeviceStatus {
+        var info = OpenCVBridge_DeviceInfo()
+        try bridgeCall { OpenCVBridge_DeviceQuery(path, &info, $0) }
+        return DeviceStatus(name: fixedString(&info.card), canCapture: info.canCapture != 0, busy: info.busy != 0)
+    }
+
     /// Asks the kernel about a device node before OpenCV tries it, because OpenCV only
-    /// says "can't open" whatever the reason.
-    static func checkDevice(_ source: CameraSource) throws {
+    /// says "can't open" whatever the reason. `query` is replaceable so tests can play
+    /// every errno without hardware.
+    static func checkDevice(_ source: CameraSource, query: (String) throws -> DeviceStatus = queryDevice) throws {
         let path = source.description
         let directory = (path as NSString).deletingLastPathComponent
         guard FileManager.default.fileExists(atPath: path) else {
@@ -129,19 +146,19 @@ public final class OpenCVCamera: Camera, @unchecked Sendable {
             }
             throw CameraError.deviceNotFound(device: path, available: available)
         }
-        var info = OpenCVBridge_DeviceInfo()
+        let status: DeviceStatus
         do {
-            try bridgeCall { OpenCVBridge_DeviceQuery(path, &info, $0) }
+            status = try query(path)
         } catch let error as OpenCVError {
             switch error.systemErrno {
             case EACCES, EPERM: throw CameraError.permissionDenied(device: path)
             case EBUSY: throw CameraError.deviceBusy(device: path)
-            case ENOENT, ENODEV, ENXIO: throw CameraError.deviceNotFound(device: path, available: [])
+            case ENOENT, ENODEV, ENXIO: throw CameraError.disconnected(device: path, reason: "the device node vanished")
             default: throw CameraError.openFailed(device: path, reason: error.message)
             }
         }
-        if info.canCapture == 0 { throw CameraError.notACaptureDevice(device: path, name: fixedString(&info.card)) }
-        if info.busy != 0 { throw CameraError.deviceBusy(device: path) }
+        if !status.canCapture { throw CameraError.notACaptureDevice(device: path, name: status.name) }
+        if status.busy { throw CameraError.deviceBusy(device: path) }
     }
 }
 
@@ -184,16 +201,16 @@ final class CaptureSession: @unchecked Sendable {
         self.source = source
         format = source.format
         let rate = configuration.fps ?? (source.format.fps > 0 ? source.format.fps : 30)
-        paceInterval = configuration.source.isFinite && configuration.paced ? 1 / rate : nil
-        if configuration.source.isFinite && configuration.paced { format.fps = rate }
+        paceInterval = source.isFinite && configuration.paced ? 1 / rate : nil
+        if source.isFinite && configuration.paced { format.fps = rate }
         do {
-            if !configuration.source.isFinite {
-                for _ in 0..<configuration.warmupFrames where try !source.read(into: slots[0]) {
+            if !source.isFinite {
+                for _ in 0..<configuration.warmupFrames where try !source.read(into: FrameSink(buffer: slots[0])) {
                     throw source.endError(framesRead: 0)
                 }
             }
             guard try capture(into: slots[0]) else {
-                throw configuration.source.isFinite
+                throw source.isFinite
                     ? CameraError.openFailed(device: name, reason: "no frame could be decoded")
                     : CameraError.openFailed(device: name, reason: "opened, but delivered no frame")
             }
@@ -305,7 +322,7 @@ final class CaptureSession: @unchecked Sendable {
                         return stopRequested
                     }
                     if stop { return }
-                } else if configuration.loop && configuration.source.isFinite && framesThisPass > 0 && emptyPasses == 0 {
+                } else if configuration.loop && source.isFinite && framesThisPass > 0 && emptyPasses == 0 {
                     try source.rewind()
                     framesThisPass = 0
                     emptyPasses += 1
@@ -319,7 +336,7 @@ final class CaptureSession: @unchecked Sendable {
                 return
             } catch {
                 let reason = (error as? OpenCVError)?.message ?? "\(error)"
-                finish(with: configuration.source.isFinite
+                finish(with: source.isFinite
                        ? CameraError.openFailed(device: name, reason: reason)
                        : CameraError.disconnected(device: name, reason: reason))
                 return
@@ -330,7 +347,8 @@ final class CaptureSession: @unchecked Sendable {
     /// Reads one frame into `slot` (the source stamps it when it arrived) and applies
     /// colour order and rotation.
     private func capture(into slot: PixelBuffer) throws -> Bool {
-        guard try source.read(into: slot) else { return false }
+        slot.timestamp = .now()
+        guard try source.read(into: FrameSink(buffer: slot)) else { return false }
         framesThisPass += 1
         if configuration.colorOrder == .rgb && slot.format == .bgr {
             try bridgeCall { OpenCVBridge_ConvertColor(slot.storage, slot.storage, Int32(slot.width), Int32(slot.height), OpenCVBridge_SwapRedBlue, $0) }

@@ -113,7 +113,10 @@ final class OpenCVCaptureSource: FrameSource {
         }
     }
 
-    func read(into buffer: PixelBuffer) throws -> Bool {
+    var isFinite: Bool { configuration.source.isFinite }
+
+    func read(into sink: FrameSink) throws -> Bool {
+        let buffer = sink.buffer
         guard let handle else { throw CameraError.notOpen(device: name) }
         let status = try bridgeCall(allowing: OpenCVBridge_EndOfStream) { OpenCVBridge_CaptureGrab(handle, $0) }
         if status == OpenCVBridge_EndOfStream { return false }

@@ -118,7 +118,8 @@ public final class Tokenizer: @unchecked Sendable {
                 configurationFile: String? = nil) throws {
         let root = try JSONNode.parse(data, file: file)
         let modelNode = try root.required("model")
-        let modelType = try modelNode["type"]?.string() ?? (modelNode["merges"] != nil ? "BPE" : "unknown")
+        // Files from old `tokenizers` versions may leave out the type; merges mean BPE.
+        let modelType = modelNode["merges"] != nil && modelNode["type"] == nil ? "BPE" : try modelNode.type()
         guard modelType == "BPE" else { throw modelNode.unsupportedType(modelType) }
         model = try BPEModel(json: modelNode)
         normalizer = try root["normalizer"].map(Normalizer.init(json:))

@@ -101,11 +101,11 @@ struct BridgeTests {
         // FFmpeg's frame goes straight into the buffer, from the first frame on.
         let buffer = PixelBuffer(capacity: 64 * 48 * 3)
         let storage = buffer.storage
-        #expect(try source.read(into: buffer) && !buffer.copied && buffer.storage == storage)
-        #expect(try source.read(into: buffer) && !buffer.copied && buffer.storage == storage)
+        #expect(try source.read(into: FrameSink(buffer: buffer)) && !buffer.copied && buffer.storage == storage)
+        #expect(try source.read(into: FrameSink(buffer: buffer)) && !buffer.copied && buffer.storage == storage)
         // A buffer that is too small grows once; that frame is copied.
         let small = PixelBuffer(capacity: 16)
-        #expect(try source.read(into: small) && small.copied && small.capacity == 64 * 48 * 3)
+        #expect(try source.read(into: FrameSink(buffer: small)) && small.copied && small.capacity == 64 * 48 * 3)
         #expect(small.width == 64 && small.height == 48)
 
         // Decoding: straight into the buffer, and a failed decode is reported, not stale pixels.

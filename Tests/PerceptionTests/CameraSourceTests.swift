@@ -47,4 +47,19 @@ struct CameraSourceTests {
                                                granted: PixelSize(width: 640, height: 480))
         #expect(size.description.contains("640x480"))
     }
+
+    @Test func configurationsRoundTripThroughJSONWithDefaults() throws {
+        let json = #"{"source": {"device": "/dev/v4l/by-id/usb-cam-video-index0"}, "width": 640, "height": 480, "rotation": 180}"#
+        let decoded = try JSONDecoder().decode(CameraConfiguration.self, from: Data(json.utf8))
+        #expect(decoded == CameraConfiguration(source: .device("/dev/v4l/by-id/usb-cam-video-index0"), width: 640, height: 480,
+                                               rotation: .upsideDown))
+        let again = try JSONDecoder().decode(CameraConfiguration.self, from: JSONEncoder().encode(decoded))
+        #expect(again == decoded)
+        let fourccless = #"{"source": {"index": 2}, "fourcc": null}"#
+        #expect(try JSONDecoder().decode(CameraConfiguration.self, from: Data(fourccless.utf8)).fourcc == nil)
+        for bad in [#"{"source": {"index": 0, "file": "x"}}"#, #"{"source": {"index": 0}, "rotation": 45}"#,
+                    #"{"source": {"index": 0}, "width": 640}"#] {
+            #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(CameraConfiguration.self, from: Data(bad.utf8)) }
+        }
+    }
 }

@@ -262,6 +262,45 @@ struct CameraTests {
         }
     }
 
+    @Test(arguments: [
+        (EACCES, CameraError.permissionDenied(device: "NODE")),
+        (EBUSY, .deviceBusy(device: "NODE")),
+        (ENODEV, .disconnected(device: "NODE", reason: "the device node vanished")),
+    ])
+    func deviceErrnosBecomeTypedErrors(errno code: Int32, expected: CameraError) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let node = directory.file("video0")
+        _ = FileManager.default.createFile(atPath: node, contents: nil)
+        let wanted: CameraError
+        switch expected {
+        case .permissionDenied: wanted = .permissionDenied(device: node)
+        case .deviceBusy: wanted = .deviceBusy(device: node)
+        default: wanted = .disconnected(device: node, reason: "the device node vanished")
+        }
+        #expect(throws: wanted) {
+            try OpenCVCamera.checkDevice(.device(node)) { path in
+                throw OpenCVError(kind: .system, message: "\(path): simulated", systemErrno: code)
+            }
+        }
+    }
+
+    @Test func metadataNodesAndBusyDevicesAreRefusedByName() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let node = directory.file("video1")
+        _ = FileManager.default.createFile(atPath: node, contents: nil)
+        #expect(throws: CameraError.notACaptureDevice(device: node, name: "HD Pro Webcam C920")) {
+            try OpenCVCamera.checkDevice(.device(node)) { _ in .init(name: "HD Pro Webcam C920", canCapture: false, busy: false) }
+        }
+        #expect(throws: CameraError.deviceBusy(device: node)) {
+            try OpenCVCamera.checkDevice(.device(node)) { _ in .init(name: "cam", canCapture: true, busy: true) }
+        }
+        #expect(throws: Never.self) {
+            try OpenCVCamera.checkDevice(.device(node)) { _ in .init(name: "cam", canCapture: true, busy: false) }
+        }
+    }
+
     @Test func listsFakeDevicesAndSkipsNothingItCannotClassify() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
@@ -277,6 +316,43 @@ struct CameraTests {
         #expect(devices[1].name == "Fake Cam")
         #expect(devices[1].stableLinks == [dev + "/v4l/by-id/usb-Fake_Cam-video-index0"])
         #expect(devices.allSatisfy { $0.canCapture == nil && $0.problem != nil })
+    }
+
+    /// A finite source written against the public API, like a recorded episode.
+    final class Recording: FrameSource {
+        let format = CameraFormat(size: PixelSize(width: 16, height: 8), fps: 100, fourcc: "", backend: "recording")
+        let isFinite = true
+        var next = 0
+        func read(into sink: FrameSink) throws -> Bool {
+            guard next < 4 else { return false }
+            var image = Image(width: 16, height: 8, format: .bgr)
+            image.drawRectangle(x: 0, y: 0, width: 4, height: 8, color: DrawingColor(red: 0, green: 0, blue: Double(50 * next)))
+            sink.write(image)
+            next += 1
+            return true
+        }
+        func rewind() throws { next = 0 }
+    }
+
+    @Test func anyFrameSourceGetsTheCameraMachinery() throws {
+        let camera = OpenCVCamera(CameraConfiguration(source: .stream("replay://episode-7"), rotation: .upsideDown)) { _ in
+            Recording()
+        }
+        try camera.open()
+        defer { camera.close() }
+        #expect(camera.format?.fps == 100)
+        var frames: [Frame] = []
+        var end: Error?
+        while end == nil {
+            do { frames.append(try camera.latestFrame(newerThan: frames.last?.sequence, timeout: 2)) } catch { end = error }
+        }
+        #expect(frames.last?.sequence == 3)
+        for frame in frames {
+            // RGB, turned 180 degrees: the blue bar is now on the right.
+            #expect(frame.image.format == .rgb && frame.image.width == 16)
+            #expect(frame.image.pixels[3 * 15 + 2] == UInt8(50 * frame.sequence))
+        }
+        #expect(end as? CameraError == .endOfStream(source: "recording", frames: 4))
     }
 
     @Test func disconnectIsReportedAfterTheLastFrameAndOpenReopens() throws {

@@ -80,18 +80,14 @@ final class ScriptedSource: FrameSource {
         self.hangAtEnd = hangAtEnd
     }
 
-    func read(into buffer: PixelBuffer) throws -> Bool {
+    func read(into sink: FrameSink) throws -> Bool {
         if produced >= frames {
             if hangAtEnd > 0 { Thread.sleep(forTimeInterval: hangAtEnd) }
             return false
         }
         Thread.sleep(forTimeInterval: interval)
-        buffer.reserve(format.size.width * format.size.height * 3)
-        buffer.width = format.size.width
-        buffer.height = format.size.height
-        buffer.format = .bgr
-        buffer.storage.update(repeating: UInt8(produced % 256), count: buffer.count)
-        buffer.timestamp = .now()
+        let value = UInt8(produced % 256)
+        sink.write(width: format.size.width, height: format.size.height, format: .bgr) { $0.update(repeating: value) }
         produced += 1
         return true
     }
