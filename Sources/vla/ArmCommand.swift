@@ -236,35 +236,24 @@ extension ArmCommand {
             let bus = try MotorBus.open(path: arm.port, family: p.protocolFamily, baudRate: p.baudRate, motors: p.motors)
             defer { try? bus.close() }
             try bus.verify()
-            try bus.setTorque(false)
+            let calibrator = try ArmCalibrator(bus: bus, profile: p)
             print("Move \(p.name) to the middle of its range, then press Enter.")
             _ = readLine()
-            var cal = ArmCalibration(joints: [:])
-            for j in p.joints {
-                var offset = 0
-                if j.model.spec(.homingOffset) != nil {
-                    let present = try bus.read(.presentPosition, j.name)
-                    let current = try bus.read(.homingOffset, j.name)
-                    offset = Homing.offset(present: present, currentOffset: current, model: j.model)
-                    try bus.write(.homingOffset, offset, j.name)
-                }
-                cal.joints[j.name] = JointCalibration(id: Int(j.id), homingOffset: offset, rangeMin: Int.max, rangeMax: Int.min)
-            }
+            let offsets = try calibrator.setHomingAtCurrentPose()
+            print("homing offsets: " + p.joints.map { "\($0.name) \(offsets[$0.name]!)" }.joined(separator: ", "))
             print("Move every joint through its whole range; press Enter when done.")
             var stdinPoll = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
             repeat {
-                let ticks = try bus.syncRead(.presentPosition)
-                for (j, t) in zip(p.joints, ticks) {
-                    cal.joints[j.name]!.rangeMin = min(cal.joints[j.name]!.rangeMin, t)
-                    cal.joints[j.name]!.rangeMax = max(cal.joints[j.name]!.rangeMax, t)
+                try calibrator.sampleRange()
+                let line = p.joints.map { j in
+                    calibrator.range(of: j.name).map { "\(j.name) \($0.lowerBound)…\($0.upperBound)" } ?? j.name
                 }
-                let line = p.joints.map { j in "\(j.name) \(cal.joints[j.name]!.rangeMin)…\(cal.joints[j.name]!.rangeMax)" }
                 print("\r" + line.joined(separator: "  "), terminator: "")
                 fflush(stdout)
             } while poll(&stdinPoll, 1, 50) == 0
             _ = readLine()
             print()
-            try cal.validate(for: p)
+            let cal = try calibrator.result()
             let path = output ?? ArmCalibration.defaultPath(profile: p.name, armID: arm.id)
             try cal.save(to: path)
             print("saved \(path)")

@@ -203,3 +203,64 @@ import Testing
         #expect(sim.withServo(1) { $0.torqueEnabled } == false)
     }
 }
+
+/// The calibration procedure through the pty, for both protocols, then the arm uses it.
+@Suite struct CalibrationProcedureTests {
+    @Test(arguments: ["so101-follower", "koch-follower"])
+    func calibrateThenDrive(name: String) throws {
+        let profile = try ArmProfile.load(name)
+        let sim = try VirtualServoBus(profile: profile, maxSpeed: 40_000)
+        sim.start()
+        // The arm sits somewhere arbitrary, not at the encoder's middle.
+        for (i, j) in profile.joints.enumerated() { sim.withServo(j.id) { $0.actualPosition = Double(1200 + 300 * i) } }
+        let bus = try MotorBus.open(path: sim.path, family: profile.protocolFamily, baudRate: profile.baudRate,
+                                    motors: profile.motors, policy: TransactionPolicy(timeout: 0.1, retries: 2))
+        let calibrator = try ArmCalibrator(bus: bus, profile: profile)
+        try calibrator.setHomingAtCurrentPose()
+        let middle = try calibrator.sampleRange()
+        #expect(middle.allSatisfy { abs($0 - 2048) <= 1 })
+        // Sweep every joint ±600 ticks around the middle.
+        for delta in [-600.0, 600.0] {
+            for (i, j) in profile.joints.enumerated() {
+                sim.withServo(j.id) { $0.actualPosition = Double(1200 + 300 * i) + delta }
+            }
+            try calibrator.sampleRange()
+        }
+        let cal = try calibrator.result()
+        for j in profile.joints {
+            #expect(abs(cal.joints[j.name]!.rangeMin - 1448) <= 1 && abs(cal.joints[j.name]!.rangeMax - 2648) <= 1)
+        }
+        try bus.close()
+        // Saved and loaded as LeRobot JSON, the calibration drives the arm.
+        let path = NSTemporaryDirectory() + "swiftvla-cal-\(name)-\(UInt32.random(in: 0...UInt32.max)).json"
+        try cal.save(to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let arm = ServoArm(profile: profile, port: sim.path, calibration: try ArmCalibration(contentsOf: path),
+                           policy: TransactionPolicy(timeout: 0.1, retries: 2))
+        arm.installsSignalHandlers = false
+        arm.log = { _ in }
+        try arm.connect()
+        defer { try? arm.disconnect() }
+        // Back at the middle pose (+600 now): ~+0.92 rad on revolute joints.
+        let q = try arm.observe()
+        #expect(abs(q["shoulder_pan"]! - 600 * 2 * .pi / 4096) < 0.01)
+        #expect(abs(q["gripper"]! - 1) < 0.01)
+    }
+}
+
+/// Runs against a real arm only when `SWIFTVLA_ARM_PORT` (and optionally
+/// `SWIFTVLA_ARM_PROFILE`, default so101-follower) name one; reads only, torque untouched.
+@Suite struct HardwareTests {
+    static let port = ProcessInfo.processInfo.environment["SWIFTVLA_ARM_PORT"]
+
+    @Test(.enabled(if: port != nil, "set SWIFTVLA_ARM_PORT to a real arm's serial port"))
+    func readRealArm() throws {
+        let profile = try ArmProfile.load(ProcessInfo.processInfo.environment["SWIFTVLA_ARM_PROFILE"] ?? "so101-follower")
+        let arm = ServoArm(profile: profile, port: Self.port!)
+        arm.enablesTorqueOnConnect = false
+        try arm.connect()
+        defer { try? arm.disconnect() }
+        let q = try arm.observe()
+        #expect(q.values.allSatisfy { $0.isFinite })
+    }
+}
