@@ -73,9 +73,13 @@ struct CameraTests {
         let (seen, _) = drain(camera, expectedCount: 10)
         #expect(seen.count == 10)
         let span = seen.last!.time.seconds(since: seen.first!.time)
-        #expect(span > 0.3 && span < 0.6, "9 intervals at 25 fps are 0.36 s, took \(span)")
+        // Never faster than the file's rate; the upper bounds only guard against a stall
+        // (a loaded CI machine may be late by a scheduling quantum or two).
+        #expect(span > 0.34 && span < 1.5, "9 intervals at 25 fps are 0.36 s, took \(span)")
         let steps = zip(seen, seen.dropFirst()).map { $1.time.seconds(since: $0.time) }
-        #expect(steps.allSatisfy { $0 > 0.02 && $0 < 0.08 }, "steps \(steps)")
+        #expect(steps.allSatisfy { $0 > 0.02 }, "steps \(steps)")
+        let median = steps.sorted()[steps.count / 2]
+        #expect(median > 0.035 && median < 0.06, "median step \(median)")
     }
 
     @Test func loopsAFile() throws {
@@ -388,7 +392,7 @@ struct CameraTests {
             _ = try camera.latestFrame(newerThan: first.sequence, timeout: 0.1)
         }
         let waited = Timestamp.now().seconds(since: start)
-        #expect(waited >= 0.09 && waited < 0.5)
+        #expect(waited >= 0.09 && waited < 1.0, "waited \(waited) s")
     }
 
     @Test func countsDroppedFramesForASlowReader() throws {
