@@ -27,6 +27,8 @@ public final class SerialPort: @unchecked Sendable {
     /// The configured rate in bits per second.
     public private(set) var baudRate: Int
     private var fd: CInt
+    /// The syscalls used for I/O; tests replace some to inject errors.
+    var sys: SystemCalls
 
     /// The raw file descriptor, or -1 once closed.
     public var fileDescriptor: CInt { fd }
@@ -40,10 +42,16 @@ public final class SerialPort: @unchecked Sendable {
     ///   - exclusive: Take the port exclusively (on by default).
     /// - Throws: `SerialPortError` naming the port: `.noSuchPort` (with the ports that
     ///   exist), `.permissionDenied`, `.busy`, `.notATerminal`, `.unsupportedBaudRate`.
-    public init(path: String, baudRate: Int = 1_000_000, exclusive: Bool = true) throws {
+    public convenience init(path: String, baudRate: Int = 1_000_000, exclusive: Bool = true) throws {
+        try self.init(path: path, baudRate: baudRate, exclusive: exclusive, systemCalls: .live)
+    }
+
+    /// Opens a port with replaceable syscalls (for tests).
+    init(path: String, baudRate: Int, exclusive: Bool, systemCalls: SystemCalls) throws {
         self.path = path
         self.baudRate = baudRate
-        let opened = valueOrErrno { open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC) }
+        self.sys = systemCalls
+        let opened = valueOrErrno { systemCalls.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC) }
         switch opened {
         case .success(let f): fd = f
         case .failure(let e):
@@ -169,7 +177,7 @@ public final class SerialPort: @unchecked Sendable {
         var offset = 0
         try bytes.withUnsafeBytes { buf in
             while offset < buf.count {
-                let r = valueOrErrno { Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset) }
+                let r = valueOrErrno { sys.write(fd, buf.baseAddress! + offset, buf.count - offset) }
                 switch r {
                 case .success(let n): offset += n
                 case .failure(let e) where e == .resourceTemporarilyUnavailable || e == .wouldBlock:
@@ -191,7 +199,7 @@ public final class SerialPort: @unchecked Sendable {
             let remaining = deadline.seconds(since: .now())
             let ms = remaining <= 0 ? 0 : Int32(min((remaining * 1000).rounded(.up), 60_000))
             guard try waitFor(Int16(POLLIN), timeoutMilliseconds: ms) else { return 0 }
-            let r = valueOrErrno { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+            let r = valueOrErrno { sys.read(fd, buffer.baseAddress, buffer.count) }
             switch r {
             case .success(0):
                 // poll said readable and read returned end-of-file: the device is gone.
@@ -234,7 +242,7 @@ public final class SerialPort: @unchecked Sendable {
     /// Polls for `events`; returns false on timeout, throws `.disconnected` on hang-up.
     private func waitFor(_ events: Int16, timeoutMilliseconds: Int32) throws -> Bool {
         var p = pollfd(fd: fd, events: events, revents: 0)
-        let r = valueOrErrno { poll(&p, 1, timeoutMilliseconds) }
+        let r = valueOrErrno { sys.poll(&p, 1, timeoutMilliseconds) }
         switch r {
         case .success(0): return false
         case .success:
