@@ -158,3 +158,19 @@ import Testing
         }
     }
 }
+
+/// Feetech SCS servos (SCS0009): the same frame, big-endian registers.
+@Suite struct ScsOverPtyTests {
+    @Test func bigEndianPositionsThroughTheMotorBus() throws {
+        let sim = try VirtualServoBus(family: .feetech, servos: [VirtualServo(id: 1, model: .scs0009, position: 0x0123)])
+        sim.start()
+        let bus = try MotorBus.open(path: sim.path, family: .feetech, baudRate: 1_000_000,
+                                    motors: [.init(name: "j", id: 1, model: .scs0009)],
+                                    policy: TransactionPolicy(timeout: 0.1, retries: 2))
+        try bus.verify()
+        #expect(try bus.client.read(1, address: 56, count: 2) == [0x01, 0x23])   // high byte first
+        #expect(try bus.syncRead(.presentPosition) == [0x0123])
+        try bus.write(.goalPosition, 0x0200, "j")
+        #expect(sim.withServo(1) { Array($0.memory[42...43]) } == [0x02, 0x00])
+    }
+}

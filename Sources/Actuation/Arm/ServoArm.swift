@@ -198,6 +198,9 @@ public final class ServoArm: Arm, SafeStoppable, @unchecked Sendable {
                                   values: zip(jointNames, ticks).map { value(ticks: $1, joint: $0) },
                                   timestamp: .now())
         } catch {
+            // A bus that cannot be read cannot be trusted to follow commands either.
+            log("\(name): \(error) — going to safe state (\(safetyLimits.safeState.rawValue))")
+            emergencyStop()
             throw error
         }
     }
@@ -228,7 +231,14 @@ public final class ServoArm: Arm, SafeStoppable, @unchecked Sendable {
             clamps += more
             let goal = zip(safe.names, safe.values).map { ticks(value: $1, joint: $0) }
             try b.syncWrite(.goalPosition, goal)
-            watchdog?.feed()
+            if let w = watchdog {
+                // A trip during this command must not be cleared by it (torque is off).
+                if safetyLimits.safeState == .torqueOff {
+                    guard w.feedUnlessTripped() else { throw ArmError.watchdogTripped(name) }
+                } else {
+                    w.feed()
+                }
+            }
             return SentAction(requested: action, sent: safe, clamps: clamps)
         } catch {
             log("\(name): \(error) — going to safe state (\(safetyLimits.safeState.rawValue))")

@@ -36,6 +36,17 @@ public final class Watchdog: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Records a fresh command unless the watchdog has fired since the last feed, in
+    /// one atomic step (so a trip between a check and a feed is never lost).
+    /// - Returns: `false` if the watchdog had fired (and stays tripped).
+    public func feedUnlessTripped() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if isTripped { return false }
+        lastFeed = .now()
+        return true
+    }
+
     /// Whether the watchdog has fired since the last feed.
     public var tripped: Bool {
         lock.lock()
