@@ -1,0 +1,77 @@
+import Foundation
+import RobotCore
+import Testing
+@testable import Episodes
+
+/// What recording costs per step, by frame encoding and sync policy, and what reading
+/// costs. Off by default (timings are not tests); run with
+/// `VLA_EPISODE_BENCH=1 swift test --filter EpisodeBenchmarks`.
+@Suite("Episode benchmarks", .enabled(if: ProcessInfo.processInfo.environment["VLA_EPISODE_BENCH"] != nil))
+struct EpisodeBenchmarks {
+    static let steps = 200
+
+    /// A camera-like 224x224 RGB frame: smooth gradients plus noise, so PNG and JPEG
+    /// sizes are realistic rather than those of a flat image.
+    static func frame(_ i: Int, noise: inout UInt64) -> Frame {
+        let (w, h) = (224, 224)
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h {
+            for x in 0..<w {
+                noise = noise &* 6364136223846793005 &+ 1442695040888963407
+                let n = Int(noise >> 61)
+                let base = (y * w + x) * 3
+                pixels[base] = UInt8(clamping: (x + i) / 2 + n)
+                pixels[base + 1] = UInt8(clamping: y / 2 + 60 + n)
+                pixels[base + 2] = UInt8(clamping: 120 + ((x / 20 + y / 20) % 2) * 60 + n)
+            }
+        }
+        return Frame(image: Image(width: w, height: h, format: .rgb, pixels: pixels),
+                     timestamp: Timestamp(seconds: 1000 + Double(i) * 0.1), sequence: UInt64(i))
+    }
+
+    @Test("append cost per step by encoding and sync policy; read cost")
+    func recordAndRead() throws {
+        let parent = try Fixture.temporary("bench")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        var seed: UInt64 = 7
+        let frames = (0..<8).map { Self.frame($0, noise: &seed) }
+        var lines = ["encoding  sync          per step (ms)  sync count  sync mean (ms)  sync max (ms)  bytes/frame"]
+        let cases: [(FrameEncoding, EpisodeWriter.SyncPolicy, String)] = [
+            (.raw, .never, "never"), (.raw, .interval(1.0), "interval 1 s"), (.raw, .steps(10), "every 10"),
+            (.raw, .everyStep, "every step"),
+            (.png, .never, "never"), (.png, .everyStep, "every step"),
+            (.jpeg, .never, "never"), (.jpeg, .everyStep, "every step"),
+        ]
+        var written: URL? = nil
+        for (encoding, policy, label) in cases {
+            let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata(encoding: encoding),
+                                           options: .init(sync: policy))
+            let start = Timestamp.now()
+            for i in 0..<Self.steps {
+                try writer.append(Fixture.step(i), frame: frames[i % frames.count])
+            }
+            let seconds = Timestamp.now().seconds(since: start)
+            let stats = writer.syncStatistics
+            try writer.finish(outcome: .success)
+            let size = try Fixture.size(writer.url.appendingPathComponent("frames.bin"))
+            lines.append(String(format: "%-9@ %-13@ %13.3f  %10d  %14.3f  %13.3f  %11d",
+                                encoding.rawValue as NSString, label as NSString, seconds * 1000 / Double(Self.steps),
+                                stats.count, stats.count > 0 ? stats.seconds * 1000 / Double(stats.count) : 0,
+                                stats.maxSeconds * 1000, size / Self.steps))
+            if encoding == .png { written = writer.url }
+        }
+        let url = try #require(written)
+        let start = Timestamp.now()
+        let episode = try EpisodeReader(url: url)
+        let opened = Timestamp.now()
+        _ = try episode.steps()
+        let stepsRead = Timestamp.now()
+        for i in 0..<episode.stepCount { _ = try episode.frame(at: i) }
+        let framesRead = Timestamp.now()
+        lines.append(String(format: "read (png, %d steps): open %.1f ms, all steps %.1f ms, all frames %.1f ms (%.2f ms/frame)",
+                            Self.steps, opened.seconds(since: start) * 1000, stepsRead.seconds(since: opened) * 1000,
+                            framesRead.seconds(since: stepsRead) * 1000,
+                            framesRead.seconds(since: stepsRead) * 1000 / Double(Self.steps)))
+        print(lines.joined(separator: "\n"))
+    }
+}

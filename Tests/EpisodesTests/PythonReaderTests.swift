@@ -1,0 +1,90 @@
+import Foundation
+import RobotCore
+import TestSupport
+import Testing
+@testable import Episodes
+
+/// Runs the system's Python 3.
+enum PythonTool {
+    static let python = "/usr/bin/python3"
+
+    /// Whether python3 with numpy is installed (the Python tests are skipped otherwise).
+    static let available: Bool = {
+        guard FileManager.default.isExecutableFile(atPath: python) else { return false }
+        return (try? run(["-c", "import numpy"]))?.status == 0
+    }()
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// `Models/tools/read_episode.py` reads what the Swift writer wrote, torn tails included.
+@Suite("Python reader", .enabled(if: PythonTool.available))
+struct PythonReaderTests {
+    @Test("steps, actions, pixels and torn tails agree with the Swift reader", arguments: [FrameEncoding.png, .raw])
+    func agrees(encoding: FrameEncoding) throws {
+        let parent = try Fixture.temporary("python")
+        let url = try Fixture.write(5, in: parent, encoding: encoding, finish: false)
+        let log = url.appendingPathComponent("steps.log")
+        Fixture.truncate(log, to: try Fixture.size(log) - 9)
+        let tools = TestSupport.repositoryRoot.appendingPathComponent("Models/tools").path
+        let script = """
+        import json, sys
+        sys.path.insert(0, sys.argv[1])
+        from read_episode import Episode
+        ep = Episode(sys.argv[2])
+        print(json.dumps({"steps": len(ep), "torn": ep.torn_tails, "status": ep.status,
+                          "actions": ep.actions().tolist(), "states": ep.states().tolist(),
+                          "sums": [int(ep.frame(i).astype(int).sum()) for i in range(len(ep))],
+                          "pixel": ep.frame(3)[2, 5].tolist(), "info": ep.frame_info(3)}))
+        """
+        let (status, output) = try PythonTool.run(["-c", script, tools, url.path])
+        #expect(status == 0, "\(output)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let episode = try EpisodeReader(url: url)
+        #expect(json["steps"] as? Int == episode.stepCount)
+        #expect(json["status"] as? String == "unfinished")
+        let torn = try #require((json["torn"] as? [[String: Any]])?.first)
+        #expect(torn["offset"] as? Int == episode.tornTails.first?.offset)
+        #expect(torn["bytes"] as? Int == episode.tornTails.first?.bytes)
+        let actions = try #require(json["actions"] as? [[Double]])
+        let states = try #require(json["states"] as? [[Double]])
+        for i in 0..<episode.stepCount {
+            let step = try episode.step(at: i)
+            #expect(actions[i] == step.action?.values)
+            #expect(states[i] == step.observation?.values)
+        }
+        let sums = try #require(json["sums"] as? [Int])
+        #expect(sums == (0..<4).map { Fixture.frame($0).image.pixels.reduce(0) { $0 + Int($1) } })
+        let pixel = try #require(json["pixel"] as? [Int])
+        let image = Fixture.frame(3).image
+        #expect(pixel == (0..<3).map { Int(image.pixels[(2 * image.width + 5) * 3 + $0]) })
+        let info = try #require(json["info"] as? [String: Any])
+        #expect(info["encoding"] as? String == encoding.rawValue && info["format"] as? String == "rgb")
+        #expect(info["sequence"] as? Int == 103)
+    }
+
+    @Test("a corrupt middle record is an error in Python too")
+    func corrupt() throws {
+        let parent = try Fixture.temporary("python-corrupt")
+        let url = try Fixture.write(4, in: parent)
+        let log = url.appendingPathComponent("steps.log")
+        var bytes = [UInt8](try Data(contentsOf: log))
+        bytes[try Fixture.recordOffsets(log)[1] + 30] ^= 0x08
+        try Data(bytes).write(to: log)
+        let script = TestSupport.repositoryRoot.appendingPathComponent("Models/tools/read_episode.py").path
+        let (status, output) = try PythonTool.run([script, url.path])
+        #expect(status == 1)
+        #expect(output.contains("record 1 at byte") && output.contains("corrupt"))
+    }
+}
