@@ -30,6 +30,9 @@ public struct OpenVLAConfiguration: Sendable {
     public var actionNames: [String]?
     /// The prompt template.
     public var prompt: PromptTemplate
+    /// How many consecutive actions one prediction holds (`action_chunk` / `num_actions_chunk`,
+    /// default 1 as in OpenVLA): the decoder emits `chunk × dimension` tokens, action by action.
+    public var actionChunk: Int
 
     /// The base vocabulary whose top ids are the action bins (`vocab_size - pad_to_multiple_of`).
     public var actionVocabularySize: Int { text.vocabularySize - padToMultipleOf }
@@ -75,6 +78,10 @@ public struct OpenVLAConfiguration: Sendable {
             statistics = nil
         }
         actionNames = json["action_names"] as? [String]
+        actionChunk = ((json["action_chunk"] ?? json["num_actions_chunk"]) as? NSNumber)?.intValue ?? 1
+        guard actionChunk >= 1 else {
+            throw ModelConfigurationError.invalid(file: file, field: "action_chunk", detail: "must be at least 1, got \(actionChunk)")
+        }
         prompt = .openVLA
         if let p = json["prompt_template"] as? String { prompt.template = p }
         preprocessing = try Self.readPreprocessing(directory: directory, json: json, vision: vision)

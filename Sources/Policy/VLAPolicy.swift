@@ -39,8 +39,11 @@ public struct PolicyTiming: Sendable, Equatable, Codable {
 
 /// What a policy decided for one observation.
 public struct PolicyOutput: Sendable {
-    /// The action in the dataset's units (named dimensions; metres, radians, 0…1 gripper for RT-2-style 7-D actions).
-    public var action: RobotAction
+    /// The action in the dataset's units (named dimensions; metres, radians, 0…1 gripper for
+    /// RT-2-style 7-D actions): the first of ``actions``.
+    public var action: RobotAction { actions[0] }
+    /// Every action of the predicted chunk, in order (one unless the model predicts chunks).
+    public var actions: [RobotAction]
     /// The action tokens the decoder produced.
     public var tokens: [Int]
     /// The actions before un-normalisation, in [-1, 1].
@@ -143,7 +146,7 @@ public final class VLAPolicy: @unchecked Sendable {
         self.maxPromptTokens = maxPromptTokens
         let patches = c.vision.patchCount
         vision = PrismaticVisionSession(backbone: backbone, threads: threads)
-        language = LlamaSession(model: lm, maxContext: patches + maxPromptTokens + actionDimension,
+        language = LlamaSession(model: lm, maxContext: patches + maxPromptTokens + actionDimension * c.actionChunk,
                                 maxBatch: patches + maxPromptTokens, threads: threads)
         preprocessors = c.preprocessing.map(ImagePreprocessor.init)
         let size = c.vision.featurizers[0].imageSize
@@ -208,26 +211,29 @@ public final class VLAPolicy: @unchecked Sendable {
         try language.prefill(embeddings: embeddings.data, count: 1 + p + ids.count - 1, logits: .last)
         t1 = Timestamp.now(); timing.prefill = t1.seconds(since: t0); t0 = t1
 
-        // 4. One greedy token per action dimension.
+        // 4. One greedy token per action dimension (and per action of a chunk).
         let allowed = constrainedDecoding ? Array(actionTokenizer.tokenRange) : nil
+        let count = actionDimension * configuration.actionChunk
         var tokens: [Int] = []
-        tokens.reserveCapacity(actionDimension)
+        tokens.reserveCapacity(count)
         var logits = language.logits(at: -1)
         firstLogits.data.update(from: logits.baseAddress!, count: logits.count)
-        for n in 0..<actionDimension {
+        for n in 0..<count {
             let next = LlamaSession.argmax(logits, allowed: allowed)
             tokens.append(next)
-            if n < actionDimension - 1 { logits = try language.step(next) }
+            if n < count - 1 { logits = try language.step(next) }
         }
         t1 = Timestamp.now(); timing.decode = t1.seconds(since: t0)
 
         // 5. Tokens → bin centres → the dataset's units.
         let normalized = actionTokenizer.values(for: tokens)
-        let values = stats.unnormalize(normalized)
         let names = configuration.actionNames ?? (actionDimension == 7 ? RobotAction.endEffectorDeltaNames : (0..<actionDimension).map { "a\($0)" })
         let space: RobotAction.Space = configuration.actionNames == nil && actionDimension == 7 ? .endEffectorDelta : .jointPositions
-        let action = RobotAction(space: space, names: names, values: values, timestamp: t1)
-        return PolicyOutput(action: action, tokens: tokens, normalized: normalized, unnormKey: key, timing: timing)
+        let actions = (0..<configuration.actionChunk).map { k in
+            let slice = Array(normalized[(k * actionDimension)..<((k + 1) * actionDimension)])
+            return RobotAction(space: space, names: names, values: stats.unnormalize(slice), timestamp: t1)
+        }
+        return PolicyOutput(actions: actions, tokens: tokens, normalized: normalized, unnormKey: key, timing: timing)
     }
 
     /// The patch embeddings of the last call, (P, D) (for checks against the reference's `projector_features`).
