@@ -134,6 +134,7 @@ public final class ImagePreprocessor {
     private let table: [Float]
     private var plan: Plan?
     private var scratch: [UInt8] = []
+    private var accumulator: [Int32] = []
 
     /// Creates a preprocessor.
     public init(_ preprocessing: ImagePreprocessing) {
@@ -191,88 +192,81 @@ public final class ImagePreprocessor {
         let (outW, outH) = (plan.output.width, plan.output.height)
         precondition(output.count >= 3 * outW * outH, "ImagePreprocessor: output holds \(output.count), needs \(3 * outW * outH)")
 
-        // Horizontal pass: source rows rowFirst..<rowFirst+rowCount, output columns of the crop.
+        // Scratch, grown to the largest input seen:
+        //   tmp (rowCount, outW, channels) UInt8   horizontal-pass result
+        //   acc (outW * channels)          Int32   vertical-pass sums for one output row
         let rowCount = plan.rowCount
-        let needed = rowCount * outW * channels
-        if scratch.count < needed { scratch = [UInt8](repeating: 0, count: needed) }
+        let hk = plan.horizontal.ksize
+        if scratch.count < rowCount * outW * channels { scratch = [UInt8](repeating: 0, count: rowCount * outW * channels) }
+        if accumulator.count < outW * channels { accumulator = [Int32](repeating: 0, count: outW * channels) }
         let half = Int32(1 << (ResampleFilter.precisionBits - 1))
-        scratch.withUnsafeMutableBufferPointer { tmp in
-            let src = pixels.baseAddress!
-            let dst = tmp.baseAddress!
-            plan.horizontal.weights.withUnsafeBufferPointer { weights in
-                plan.horizontal.starts.withUnsafeBufferPointer { starts in
-                    plan.horizontal.counts.withUnsafeBufferPointer { counts in
-                        let ksize = plan.horizontal.ksize
-                        for r in 0..<rowCount {
-                            let row = src + (plan.rowFirst + r) * size.width * channels
-                            let outRow = dst + r * outW * channels
-                            for x in 0..<outW {
-                                let start = starts[x], count = counts[x]
-                                let k = weights.baseAddress! + x * ksize
-                                let p = row + start * channels
-                                if channels == 3 {
-                                    var s0 = half, s1 = half, s2 = half
-                                    for t in 0..<count {
-                                        let w = k[t]
-                                        s0 &+= Int32(p[3 * t]) &* w
-                                        s1 &+= Int32(p[3 * t + 1]) &* w
-                                        s2 &+= Int32(p[3 * t + 2]) &* w
-                                    }
-                                    outRow[3 * x] = ResampleFilter.clip8(s0)
-                                    outRow[3 * x + 1] = ResampleFilter.clip8(s1)
-                                    outRow[3 * x + 2] = ResampleFilter.clip8(s2)
-                                } else {
-                                    var s0 = half
-                                    for t in 0..<count { s0 &+= Int32(p[t]) &* k[t] }
-                                    outRow[x] = ResampleFilter.clip8(s0)
-                                }
+
+        scratch.withUnsafeMutableBufferPointer { tmpBuffer in
+        accumulator.withUnsafeMutableBufferPointer { accBuffer in
+            let src = pixels.baseAddress!, tmp = tmpBuffer.baseAddress!
+            let acc = accBuffer.baseAddress!
+
+            // Horizontal pass over the source rows the crop needs, channels interleaved.
+            // (A deinterleaved, fixed-length variant measured slower on this machine.)
+            plan.horizontal.weights.withUnsafeBufferPointer { weightBuffer in
+                let weights = weightBuffer.baseAddress!
+                for r in 0..<rowCount {
+                    let row = src + (plan.rowFirst + r) * size.width * channels
+                    let outRow = tmp + r * outW * channels
+                    for x in 0..<outW {
+                        let count = plan.horizontal.counts[x]
+                        let k = weights + x * hk
+                        let p = row + plan.horizontal.starts[x] * channels
+                        if channels == 3 {
+                            var s0 = half, s1 = half, s2 = half
+                            for t in 0..<count {
+                                let w = k[t]
+                                s0 &+= Int32(p[3 * t]) &* w
+                                s1 &+= Int32(p[3 * t + 1]) &* w
+                                s2 &+= Int32(p[3 * t + 2]) &* w
                             }
+                            outRow[3 * x] = ResampleFilter.clip8(s0)
+                            outRow[3 * x + 1] = ResampleFilter.clip8(s1)
+                            outRow[3 * x + 2] = ResampleFilter.clip8(s2)
+                        } else {
+                            var s0 = half
+                            for t in 0..<count { s0 &+= Int32(p[t]) &* k[t] }
+                            outRow[x] = ResampleFilter.clip8(s0)
                         }
                     }
                 }
             }
 
-            // Vertical pass fused with channel order, rescale and normalisation.
+            // Vertical pass, one output row at a time: sums over contiguous rows of the
+            // horizontal result (vectorised), then clip, channel order and the
+            // rescale/normalise table into the R, G, B planes.
             let planeSize = outW * outH
+            let stride = outW * channels
             // Which input channel feeds output R, G, B.
-            let order: (Int, Int, Int) = format == .bgr ? (2, 1, 0) : format == .rgb ? (0, 1, 2) : (0, 0, 0)
+            let order = format == .bgr ? (2, 1, 0) : format == .rgb ? (0, 1, 2) : (0, 0, 0)
             table.withUnsafeBufferPointer { lut in
-                plan.vertical.weights.withUnsafeBufferPointer { weights in
+                plan.vertical.weights.withUnsafeBufferPointer { weightBuffer in
                     let out = output.baseAddress!
                     let lutR = lut.baseAddress!, lutG = lutR + 256, lutB = lutR + 512
                     for y in 0..<outH {
-                        let start = plan.vertical.starts[y], count = plan.vertical.counts[y]
-                        let k = weights.baseAddress! + y * plan.vertical.ksize
-                        let base = UnsafePointer(dst) + start * outW * channels
-                        let stride = outW * channels
-                        let outIndex = y * outW
+                        let k = weightBuffer.baseAddress! + y * plan.vertical.ksize
+                        let base = UnsafePointer(tmp) + plan.vertical.starts[y] * stride
+                        for i in 0..<stride { acc[i] = half }
+                        for t in 0..<plan.vertical.counts[y] {
+                            let w = k[t], line = base + t * stride
+                            for i in 0..<stride { acc[i] &+= Int32(line[i]) &* w }
+                        }
+                        let r = out + y * outW, g = r + planeSize, b = g + planeSize
                         for x in 0..<outW {
-                            let p = base + x * channels
-                            if channels == 3 {
-                                var s0 = half, s1 = half, s2 = half
-                                for t in 0..<count {
-                                    let w = k[t], q = p + t * stride
-                                    s0 &+= Int32(q[0]) &* w
-                                    s1 &+= Int32(q[1]) &* w
-                                    s2 &+= Int32(q[2]) &* w
-                                }
-                                let v = (ResampleFilter.clip8(s0), ResampleFilter.clip8(s1), ResampleFilter.clip8(s2))
-                                let r = order.0 == 0 ? v.0 : v.2, b = order.0 == 0 ? v.2 : v.0
-                                out[outIndex + x] = lutR[Int(r)]
-                                out[planeSize + outIndex + x] = lutG[Int(v.1)]
-                                out[2 * planeSize + outIndex + x] = lutB[Int(b)]
-                            } else {
-                                var s0 = half
-                                for t in 0..<count { s0 &+= Int32(p[t * stride]) &* k[t] }
-                                let v = Int(ResampleFilter.clip8(s0))
-                                out[outIndex + x] = lutR[v]
-                                out[planeSize + outIndex + x] = lutG[v]
-                                out[2 * planeSize + outIndex + x] = lutB[v]
-                            }
+                            let p = acc + x * channels
+                            r[x] = lutR[Int(ResampleFilter.clip8(p[order.0]))]
+                            g[x] = lutG[Int(ResampleFilter.clip8(p[order.1]))]
+                            b[x] = lutB[Int(ResampleFilter.clip8(p[order.2]))]
                         }
                     }
                 }
             }
+        }
         }
     }
 

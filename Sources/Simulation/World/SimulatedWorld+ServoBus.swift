@@ -1,0 +1,28 @@
+import Actuation
+import Foundation
+import RobotCore
+
+extension SimulatedWorld {
+    /// A world whose arm is a real ``ServoArm`` driving a ``VirtualServoBus`` over a
+    /// pseudo-terminal: every step is Feetech (or Dynamixel) packets on a tty and
+    /// simulated motors that take time to move.
+    ///
+    /// The bus runs in real time, so use the monotonic clock. Keep the returned bus
+    /// alive as long as the world.
+    /// - Parameters:
+    ///   - profile: An arm profile with SO-101 kinematics (`so101-follower` by default).
+    ///   - maxSpeed: The simulated servos' top speed, ticks per second.
+    /// - Returns: The world and the bus serving its pty.
+    /// - Throws: `Errno` if the pty cannot be made; `ArmProfileError` for a bad profile.
+    public static func servoBus(profile name: String = "so101-follower", clock: Clock = MonotonicClock(),
+                                cameraSize: PixelSize = PixelSize(width: 224, height: 224),
+                                maxSpeed: Double = 6000) throws -> (SimulatedWorld, VirtualServoBus) {
+        let profile = try ArmProfile.load(name)
+        let kinematics = try SerialChainKinematics.so101()
+        let bus = try VirtualServoBus(profile: profile, maxSpeed: maxSpeed)
+        bus.start()
+        let arm = ServoArm(profile: profile, port: bus.path, policy: TransactionPolicy(timeout: 0.2, retries: 2))
+        arm.installsSignalHandlers = false
+        return (SimulatedWorld(arm: arm, kinematics: kinematics, clock: clock, cameraSize: cameraSize), bus)
+    }
+}

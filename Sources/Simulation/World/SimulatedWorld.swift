@@ -1,0 +1,192 @@
+import Actuation
+import Foundation
+import RobotCore
+
+/// The simulated tabletop for a control loop: an arm, a scene kept in step with the
+/// arm's joints, a camera rendering it, a task, and its success.
+///
+/// A step sends one action to the arm (an end-effector delta goes through inverse
+/// kinematics to joint targets, held to the safety limits), waits out the control
+/// period on the world's clock, reads the joints back, puts the gripper where forward
+/// kinematics says it is, and lets the scene's physics push, grasp or carry objects.
+/// With a ``KinematicArm`` and a ``SimulationClock`` (``kinematic(clock:cameraSize:)``)
+/// an episode takes milliseconds; with a ``ServoArm`` on a ``VirtualServoBus``
+/// (``servoBus(profile:clock:cameraSize:)``) every command crosses a pty as Feetech
+/// bytes, exactly as it would to a real SO-101.
+///
+/// ```swift
+/// let world = try SimulatedWorld.kinematic()
+/// let task = try world.reset(seed: 1, family: .pick)
+/// var expert = ScriptedExpert(seed: 1)
+/// expert.reset(for: task)
+/// while !world.isTerminal {
+///     let step = try world.step(expert.action(for: world.scene, task: task, timestamp: world.clock.now()))
+///     print(step.index, step.isSuccess)
+/// }
+/// ```
+public final class SimulatedWorld: @unchecked Sendable {
+    /// The arm the world drives and observes.
+    public let arm: Arm
+    /// Turns joint positions into the gripper's position.
+    public let kinematics: SerialChainKinematics
+    /// Time for steps, frames and actions.
+    public let clock: Clock
+    /// The camera looking at the table.
+    public private(set) var camera: SimulatedCamera!
+    /// Seconds between steps.
+    public var controlPeriod: Double
+    /// Steps after which an episode ends unsuccessfully.
+    public var maxSteps: Int = 200
+    /// The joint positions the arm starts each episode at: the gripper 10 cm above the
+    /// middle of the table, pointing down, half open.
+    public var homePositions: [String: Double] = [
+        "shoulder_pan": 0.103, "shoulder_lift": -0.0075, "elbow_flex": 0.0648, "wrist_flex": 1.4295,
+        "wrist_roll": 0, "gripper": 0.5,
+    ]
+
+    private let lock = NSRecursiveLock()
+    private var state: TabletopScene
+    private var currentTask: TabletopTask?
+    private var steps = 0
+    private var lastTick: Timestamp
+
+    /// Creates a world around a connected or unconnected `arm`.
+    /// - Parameters:
+    ///   - arm: Any arm whose joint names match `kinematics` (plus a gripper).
+    ///   - kinematics: The arm's chain, for forward kinematics of the observed joints.
+    ///   - clock: A ``SimulationClock`` for fast runs; the monotonic clock for a servo bus.
+    ///   - cameraSize: The rendered frame size in pixels.
+    ///   - controlPeriod: Seconds per step (10 Hz by default).
+    public init(arm: Arm, kinematics: SerialChainKinematics, clock: Clock,
+                cameraSize: PixelSize = PixelSize(width: 224, height: 224), controlPeriod: Double = 0.1) {
+        self.arm = arm
+        self.kinematics = kinematics
+        self.clock = clock
+        self.controlPeriod = controlPeriod
+        self.state = TabletopScene(objects: [], gripper: .init(position: SIMD3(0, -0.2, 0.1), opening: 0.5))
+        self.lastTick = clock.now()
+        self.camera = SimulatedCamera(size: cameraSize, clock: clock) { [unowned self] in self.scene }
+    }
+
+    /// A world on a ``KinematicArm`` (SO-101 follower profile and kinematics) and a
+    /// ``SimulationClock``: fast and deterministic.
+    public static func kinematic(clock: Clock = SimulationClock(),
+                                 cameraSize: PixelSize = PixelSize(width: 224, height: 224)) throws -> SimulatedWorld {
+        let profile = try ArmProfile.load("so101-follower")
+        let kinematics = try SerialChainKinematics.so101()
+        let arm = KinematicArm(profile: profile, kinematics: kinematics, clock: clock)
+        return SimulatedWorld(arm: arm, kinematics: kinematics, clock: clock, cameraSize: cameraSize)
+    }
+
+    /// The scene now (a snapshot).
+    public var scene: TabletopScene { lock.withLock { state } }
+    /// The task of the present episode, if one was set.
+    public var task: TabletopTask? { lock.withLock { currentTask } }
+    /// Steps taken in the present episode.
+    public var stepCount: Int { lock.withLock { steps } }
+    /// Whether the present task is done.
+    public var isSuccess: Bool { lock.withLock { currentTask?.isSuccess(state) ?? false } }
+    /// Whether the episode is over: success or ``maxSteps`` reached.
+    public var isTerminal: Bool { lock.withLock { isSuccess || steps >= maxSteps } }
+
+    /// Starts an episode on the scenario from `seed`: lays out the table, poses a task of
+    /// `family`, moves the arm home and opens the camera.
+    /// - Returns: The task.
+    /// - Throws: What the arm throws (connection, bus errors).
+    @discardableResult
+    public func reset(seed: UInt64, family: TaskFamily, objectCount: ClosedRange<Int> = 3...5) throws -> TabletopTask {
+        try reset(to: TabletopScenario.generate(seed: seed, family: family, objectCount: objectCount))
+    }
+
+    /// Starts an episode on `scenario` (its gripper position is replaced by the arm's).
+    @discardableResult
+    public func reset(to scenario: TabletopScenario) throws -> TabletopTask {
+        if !arm.isConnected { try arm.connect() }
+        try moveHome()
+        let q = try arm.observe()
+        lock.withLock {
+            state = scenario.scene
+            state.gripper = TabletopScene.Gripper(position: toolPosition(q), opening: q["gripper"] ?? 0.5)
+            state.armPoints = armPoints(q)
+            state.resetContacts()
+            currentTask = scenario.task
+            steps = 0
+            lastTick = clock.now()
+        }
+        if !camera.isOpen { try camera.open() }
+        return scenario.task
+    }
+
+    /// Sends `action`, waits for the control period, and updates the scene from the arm.
+    /// - Returns: What was sent (with every clamp), the scene after the step, and the
+    ///   episode's status.
+    /// - Throws: What the arm throws; the arm is then in its safe state.
+    public func step(_ action: RobotAction) throws -> SimulationStep {
+        let sent = try arm.send(action)
+        let deadline = Timestamp(seconds: lock.withLock { lastTick.seconds } + controlPeriod)
+        clock.sleep(until: deadline)
+        let q = try arm.observe()
+        return lock.withLock {
+            lastTick = max(deadline, clock.now()) == deadline ? deadline : clock.now()
+            state.moveGripper(to: toolPosition(q), opening: q["gripper"] ?? state.gripper.opening)
+            state.armPoints = armPoints(q)
+            steps += 1
+            let success = currentTask?.isSuccess(state) ?? false
+            return SimulationStep(index: steps, timestamp: lastTick, sent: sent, scene: state, isSuccess: success,
+                                  isTerminal: success || steps >= maxSteps,
+                                  reachedDistractor: currentTask?.reachedDistractor(state) ?? false)
+        }
+    }
+
+    /// Sends joint targets toward ``homePositions`` until the arm is there (the step
+    /// limit may need several commands).
+    private func moveHome() throws {
+        let names = arm.jointNames
+        let target = JointPositions(names: names, values: names.map { homePositions[$0] ?? 0 }, timestamp: clock.now())
+        for _ in 0..<200 {
+            let q = try arm.observe()
+            if zip(q.values, target.values).allSatisfy({ abs($0 - $1) < 0.01 }) { return }
+            var t = target
+            t.timestamp = clock.now()
+            _ = try arm.send(.joints(t))
+            clock.sleep(until: Timestamp(seconds: clock.now().seconds + controlPeriod))
+        }
+    }
+
+    /// The tool point for joint positions `q`, metres.
+    public func toolPosition(_ q: JointPositions) -> SIMD3<Double> {
+        let p = kinematics.forward(kinematics.joints.map { q[$0.name] ?? 0 }).position
+        return SIMD3(p[0], p[1], p[2])
+    }
+
+    /// The joint origins from the base to the tool point for `q`, metres.
+    func armPoints(_ q: JointPositions) -> [SIMD3<Double>] {
+        var t = Pose.identity
+        var points: [SIMD3<Double>] = [SIMD3(0, 0, 0)]
+        for j in kinematics.joints {
+            t = t * Pose(xyz: j.xyz, rpy: j.rpy)
+            points.append(SIMD3(t.position[0], t.position[1], t.position[2]))
+            t = t * Pose(rotationZ: q[j.name] ?? 0)
+        }
+        points.append(toolPosition(q))
+        return points
+    }
+}
+
+/// What one ``SimulatedWorld/step(_:)`` did.
+public struct SimulationStep: Sendable {
+    /// The step's number in the episode, from 1.
+    public var index: Int
+    /// When the step ended, on the world's clock.
+    public var timestamp: Timestamp
+    /// The action as requested and as sent, with every safety or workspace clamp.
+    public var sent: SentAction
+    /// The scene after the step.
+    public var scene: TabletopScene
+    /// Whether the task is done.
+    public var isSuccess: Bool
+    /// Whether the episode is over (success or the step limit).
+    public var isTerminal: Bool
+    /// Whether the gripper touched another object before the target.
+    public var reachedDistractor: Bool
+}
