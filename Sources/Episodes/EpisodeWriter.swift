@@ -50,14 +50,18 @@ public final class EpisodeWriter: @unchecked Sendable {
         public var jpegQuality: Int = 90
         /// When to `fdatasync`.
         public var sync: SyncPolicy = .interval(1.0)
+        /// Whether flushes due by `sync` run on a background queue, so the control loop
+        /// never waits for the disk (`finish` and ``EpisodeWriter/sync()`` always wait).
+        public var syncInBackground: Bool = true
         /// A codec to use instead of the one for `metadata.frameEncoding`.
         public var codec: FrameCodec? = nil
         /// The episode folder's name; nil for `<yyyyMMdd-HHmmss-SSS>-<instruction>`.
         public var name: String? = nil
 
-        public init(sync: SyncPolicy = .interval(1.0), pngCompression: Int = 1, jpegQuality: Int = 90,
-                    codec: FrameCodec? = nil, name: String? = nil) {
+        public init(sync: SyncPolicy = .interval(1.0), syncInBackground: Bool = true, pngCompression: Int = 1,
+                    jpegQuality: Int = 90, codec: FrameCodec? = nil, name: String? = nil) {
             self.sync = sync
+            self.syncInBackground = syncInBackground
             self.pngCompression = pngCompression
             self.jpegQuality = jpegQuality
             self.codec = codec
@@ -82,7 +86,7 @@ public final class EpisodeWriter: @unchecked Sendable {
     /// Steps appended so far.
     public var stepCount: Int { lock.withLock { steps } }
     /// Flushes so far and their cost.
-    public var syncStatistics: SyncStatistics { lock.withLock { statistics } }
+    public var syncStatistics: SyncStatistics { syncState.withLock { $0.statistics } }
 
     private let options: Options
     private let codec: FrameCodec?
@@ -97,7 +101,10 @@ public final class EpisodeWriter: @unchecked Sendable {
     private var clampedSteps = 0
     private var unsynced = 0
     private var lastSync = Timestamp.now()
-    private var statistics = SyncStatistics()
+    /// Made on the first background flush (so a writer that never flushes in the
+    /// background never touches libdispatch).
+    private var syncQueue: DispatchQueue?
+    private let syncState = SyncState()
     private var summary: EpisodeSummary?
 
     /// Creates a new episode folder in `parent` and writes its `meta.json`, `steps.log`
@@ -199,6 +206,7 @@ public final class EpisodeWriter: @unchecked Sendable {
     private func append(_ step: EpisodeStep, encodedFrame: [UInt8]?) throws -> EpisodeStep {
         try lock.withLock {
             guard summary == nil, let stepsFile else { throw EpisodeError.writerClosed(episode: url.path) }
+            if let error = syncState.withLock({ $0.takeError() }) { throw error }
             var step = step
             step.index = steps
             step.frame = nil
@@ -220,7 +228,9 @@ public final class EpisodeWriter: @unchecked Sendable {
             steps += 1
             if !step.clamps.isEmpty { clampedSteps += 1 }
             unsynced += 1
-            if shouldSync() { try syncLocked() }
+            if shouldSync() {
+                if options.syncInBackground { scheduleSync() } else { try syncLocked() }
+            }
             return step
         }
     }
@@ -246,7 +256,7 @@ public final class EpisodeWriter: @unchecked Sendable {
         }
     }
 
-    /// Flushes `frames.bin` then `steps.log` to the disk now.
+    /// Flushes `frames.bin` then `steps.log` to the disk now, and waits.
     public func sync() throws {
         try lock.withLock {
             guard summary == nil, stepsFile != nil else { throw EpisodeError.writerClosed(episode: url.path) }
@@ -254,17 +264,34 @@ public final class EpisodeWriter: @unchecked Sendable {
         }
     }
 
+    /// Flushes on the calling thread, after any background flush in flight.
     private func syncLocked() throws {
-        let start = Timestamp.now()
-        try framesFile?.syncData()
-        try stepsFile?.syncData()
-        let end = Timestamp.now()
-        let seconds = end.seconds(since: start)
-        statistics.count += 1
-        statistics.seconds += seconds
-        statistics.maxSeconds = max(statistics.maxSeconds, seconds)
-        lastSync = end
+        syncQueue?.sync {}
+        if let error = syncState.withLock({ $0.takeError() }) { throw error }
+        let (frames, steps) = (framesFile, stepsFile)
+        try syncState.measure(keepingError: false) { try frames?.syncData(); try steps?.syncData() }
+        lastSync = Timestamp.now()
         unsynced = 0
+    }
+
+    /// Starts a flush on the sync queue unless one is still running (then the next
+    /// due step tries again). The block holds only the two descriptors and the shared
+    /// state, never `self`, and every close waits for the queue to drain first.
+    private func scheduleSync() {
+        guard syncState.withLock({ state in
+            if state.inFlight { return false }
+            state.inFlight = true
+            return true
+        }) else { return }
+        lastSync = Timestamp.now()
+        unsynced = 0
+        let (frames, steps, state) = (framesFile, stepsFile, syncState)
+        let queue = syncQueue ?? DispatchQueue(label: "swiftvla.episode-writer.sync")
+        syncQueue = queue
+        queue.async {
+            try? state.measure(keepingError: true) { try frames?.syncData(); try steps?.syncData() }
+            state.withLock { $0.inFlight = false }
+        }
     }
 
     /// Flushes everything, writes `end.json` and closes the files.
@@ -291,6 +318,7 @@ public final class EpisodeWriter: @unchecked Sendable {
     }
 
     private func closeFiles() {
+        syncQueue?.sync {}    // no background flush may use a descriptor after close
         framesFile?.close()
         framesFile = nil
         stepsFile?.close()    // also releases the flock
@@ -315,6 +343,40 @@ public final class EpisodeWriter: @unchecked Sendable {
         while slug.hasSuffix("-") { slug.removeLast() }
         let stamp = formatter.string(from: start)
         return slug.isEmpty ? stamp : "\(stamp)-\(slug)"
+    }
+}
+
+/// Flush statistics and the first flush error, shared with the background sync queue.
+private final class SyncState: @unchecked Sendable {
+    private let lock = NSLock()
+    var statistics = EpisodeWriter.SyncStatistics()
+    var inFlight = false
+    var error: EpisodeError?
+
+    func withLock<T>(_ body: (SyncState) -> T) -> T { lock.withLock { body(self) } }
+
+    /// The first flush error, cleared.
+    func takeError() -> EpisodeError? {
+        defer { error = nil }
+        return error
+    }
+
+    /// Runs one flush and times it. Its error is thrown, or kept for the writer to
+    /// report on the next call when `keepingError` (a background flush).
+    func measure(keepingError: Bool, _ body: () throws -> Void) throws {
+        let start = Timestamp.now()
+        var failure: Error?
+        do { try body() } catch { failure = error }
+        let seconds = Timestamp.now().seconds(since: start)
+        withLock { state in
+            state.statistics.count += 1
+            state.statistics.seconds += seconds
+            state.statistics.maxSeconds = max(state.statistics.maxSeconds, seconds)
+            if keepingError, let failure, state.error == nil {
+                state.error = failure as? EpisodeError ?? .system(file: "episode", operation: "fdatasync", errno: EIO)
+            }
+        }
+        if !keepingError, let failure { throw failure }
     }
 }
 

@@ -22,8 +22,8 @@ public struct OpenCVFrameCodec: FrameCodec {
     public func encode(_ pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                        format: Image.PixelFormat) throws -> [UInt8] {
         guard format == .rgb else { return try encodeOpenCVOrder(pixels, width: width, height: height, channels: format.channels) }
-        var swapped = Array(pixels)
-        for i in stride(from: 0, to: swapped.count, by: 3) { swapped.swapAt(i, i + 2) }
+        var swapped = [UInt8](repeating: 0, count: pixels.count)
+        try swapped.withUnsafeMutableBufferPointer { try Self.swapRedBlue(pixels.baseAddress, $0.baseAddress, width, height) }
         return try swapped.withUnsafeBufferPointer { try encodeOpenCVOrder($0, width: width, height: height, channels: 3) }
     }
 
@@ -53,10 +53,17 @@ public struct OpenCVFrameCodec: FrameCodec {
             throw FrameCodecError("decoded \(info.width)x\(info.height), the record says \(width)x\(height)")
         }
         if format == .rgb {
-            for i in stride(from: 0, to: image.pixels.count, by: 3) { image.pixels.swapAt(i, i + 2) }
+            try image.pixels.withUnsafeMutableBufferPointer { try Self.swapRedBlue($0.baseAddress, $0.baseAddress, width, height) }
             image.format = .rgb
         }
         return image
+    }
+
+    /// RGB to BGR or back (`src == dst` allowed), in C: a Swift loop is slow in debug builds.
+    static func swapRedBlue(_ src: UnsafePointer<UInt8>?, _ dst: UnsafeMutablePointer<UInt8>?, _ width: Int, _ height: Int) throws {
+        var error = OpenCVBridge_Error()
+        let status = OpenCVBridge_ConvertColor(src, dst, Int32(width), Int32(height), OpenCVBridge_SwapRedBlue, &error)
+        guard status == OpenCVBridge_OK else { throw FrameCodecError(message(error, status)) }
     }
 
     static func message(_ error: OpenCVBridge_Error, _ status: OpenCVBridge_Status) -> String {

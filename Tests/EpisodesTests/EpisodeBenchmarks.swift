@@ -35,17 +35,24 @@ struct EpisodeBenchmarks {
         defer { try? FileManager.default.removeItem(at: parent) }
         var seed: UInt64 = 7
         let frames = (0..<8).map { Self.frame($0, noise: &seed) }
-        var lines = ["encoding  sync          per step (ms)  sync count  sync mean (ms)  sync max (ms)  bytes/frame"]
-        let cases: [(FrameEncoding, EpisodeWriter.SyncPolicy, String)] = [
-            (.raw, .never, "never"), (.raw, .interval(1.0), "interval 1 s"), (.raw, .steps(10), "every 10"),
-            (.raw, .everyStep, "every step"),
-            (.png, .never, "never"), (.png, .everyStep, "every step"),
-            (.jpeg, .never, "never"), (.jpeg, .everyStep, "every step"),
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        var lines = ["encoding  sync                    per step (ms)  flushes  flush mean (ms)  flush max (ms)  bytes/frame"]
+        let cases: [(FrameEncoding, EpisodeWriter.SyncPolicy, Bool, String)] = [
+            (.raw, .never, false, "never"),
+            (.raw, .interval(1.0), true, "1 s, background"),
+            (.raw, .interval(1.0), false, "1 s, inline"),
+            (.raw, .steps(10), false, "10 steps, inline"),
+            (.raw, .everyStep, true, "every step, background"),
+            (.raw, .everyStep, false, "every step, inline"),
+            (.png, .never, false, "never"),
+            (.png, .everyStep, false, "every step, inline"),
+            (.jpeg, .never, false, "never"),
+            (.jpeg, .everyStep, false, "every step, inline"),
         ]
         var written: URL? = nil
-        for (encoding, policy, label) in cases {
+        for (encoding, policy, background, label) in cases {
             let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata(encoding: encoding),
-                                           options: .init(sync: policy))
+                                           options: .init(sync: policy, syncInBackground: background))
             let start = Timestamp.now()
             for i in 0..<Self.steps {
                 try writer.append(Fixture.step(i), frame: frames[i % frames.count])
@@ -54,10 +61,10 @@ struct EpisodeBenchmarks {
             let stats = writer.syncStatistics
             try writer.finish(outcome: .success)
             let size = try Fixture.size(writer.url.appendingPathComponent("frames.bin"))
-            lines.append(String(format: "%-9@ %-13@ %13.3f  %10d  %14.3f  %13.3f  %11d",
-                                encoding.rawValue as NSString, label as NSString, seconds * 1000 / Double(Self.steps),
-                                stats.count, stats.count > 0 ? stats.seconds * 1000 / Double(stats.count) : 0,
-                                stats.maxSeconds * 1000, size / Self.steps))
+            lines.append(pad(encoding.rawValue, 10) + pad(label, 24)
+                         + String(format: "%13.3f  %7d  %15.3f  %14.3f  %11d", seconds * 1000 / Double(Self.steps),
+                                  stats.count, stats.count > 0 ? stats.seconds * 1000 / Double(stats.count) : 0,
+                                  stats.maxSeconds * 1000, size / Self.steps))
             if encoding == .png { written = writer.url }
         }
         let url = try #require(written)

@@ -59,7 +59,9 @@ enum Fixture {
     static func temporary(_ label: String) throws -> URL { try TestSupport.temporaryDirectory("episodes-\(label)") }
 
     static func size(_ url: URL) throws -> Int {
-        (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+        var st = stat()
+        guard stat(url.path, &st) == 0 else { throw EpisodeError.system(file: url.path, operation: "stat", errno: errno) }
+        return Int(st.st_size)
     }
 
     static func truncate(_ url: URL, to size: Int) {

@@ -109,11 +109,20 @@ struct EpisodeRoundTripTests {
     func syncPolicies() throws {
         let parent = try Fixture.temporary("sync")
         for (policy, expected) in [(EpisodeWriter.SyncPolicy.everyStep, 5), (.steps(2), 2), (.never, 0)] {
-            let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata(encoding: .raw), options: .init(sync: policy))
+            let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata(encoding: .raw),
+                                           options: .init(sync: policy, syncInBackground: false))
             for i in 0..<5 { try writer.append(Fixture.step(i), frame: Fixture.frame(i)) }
             #expect(writer.syncStatistics.count == expected, "\(policy)")
             try writer.finish(outcome: .success)
+            #expect(writer.syncStatistics.count == expected + 1, "finish flushes")
         }
+        // In the background a flush still running when the next is due is not doubled up.
+        let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata(encoding: .raw), options: .init(sync: .everyStep))
+        for i in 0..<5 { try writer.append(Fixture.step(i), frame: Fixture.frame(i)) }
+        try writer.finish(outcome: .success)
+        let flushes = writer.syncStatistics.count
+        #expect(flushes >= 2 && flushes <= 6)
+        #expect(try EpisodeReader(url: writer.url).stepCount == 5)
     }
 }
 
