@@ -12,7 +12,7 @@ struct CameraCommand: ParsableCommand {
           0            /dev/video0 (indices can change between boots)
           /dev/v4l/by-id/usb-046d_C920-video-index0
                        the same camera by a name that survives reboots
-          clip.avi     a video file standing in for a camera
+          clip.avi     a video file standing in for a camera (desk.png: one frame)
           frames/      a folder of images, played in name order
           rtsp://192.168.1.20/stream
                        a network stream
@@ -21,7 +21,7 @@ struct CameraCommand: ParsableCommand {
           vla camera list
           vla camera snapshot --camera 0 --width 640 --height 480 --out desk.png
           vla camera probe --camera /dev/v4l/by-id/usb-046d_C920-video-index0
-          vla camera probe --camera episode.avi --seconds 2 --json
+          vla camera probe --camera episode.avi --loop --seconds 2 --json
           vla camera bench
         """,
         subcommands: [List.self, Snapshot.self, Probe.self, Bench.self]
@@ -52,6 +52,9 @@ extension CameraCommand {
         @Option(help: "Frames to discard after a device opens, while exposure settles.")
         var warmup: Int = 5
 
+        @Flag(help: "Start a video file or image folder again when it ends (with an image file: a still camera).")
+        var loop = false
+
         func validate() throws {
             if (width == nil) != (height == nil) { throw ValidationError("Give both --width and --height, or neither.") }
             if CameraRotation(degrees: rotation) == nil { throw ValidationError("--rotation must be 0, 90, 180 or 270.") }
@@ -63,7 +66,7 @@ extension CameraCommand {
         func configuration(paced: Bool = true) throws -> CameraConfiguration {
             CameraConfiguration(source: try CameraSource(spec: spec), width: width, height: height, fps: fps,
                                 fourcc: fourcc == "any" ? nil : fourcc, rotation: CameraRotation(degrees: rotation) ?? .none,
-                                warmupFrames: warmup, paced: paced)
+                                warmupFrames: warmup, loop: loop, paced: paced)
         }
     }
 
@@ -168,7 +171,7 @@ extension CameraCommand {
 
             Examples:
               vla camera probe --camera 0 --width 640 --height 480 --fps 30
-              vla camera probe --camera episode.avi --seconds 2 --json
+              vla camera probe --camera episode.avi --loop --seconds 2 --json
             """
         )
 
