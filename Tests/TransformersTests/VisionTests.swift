@@ -62,6 +62,21 @@ struct VisionTests {
         #expect(dino.tokenCount == 14 && dino.positionCount == 9)
     }
 
+    @Test("the vectorised exact GELU agrees with erf to 3e-7·max(1, |x|), tails included")
+    func geluAccuracy() {
+        let n = 4001  // 250 vectors and a scalar tail
+        var values = (0..<n).map { Float(-20 + 40 * Double($0) / Double(n - 1)) }
+        let reference = values.map { x -> Double in 0.5 * Double(x) * (1 + erf(Double(x) / 2.0.squareRoot())) }
+        values.withUnsafeMutableBufferPointer { VisionKernels.gelu($0.baseAddress!, count: n) }
+        var worst = 0.0, at: Float = 0
+        for (k, (g, r)) in zip(values, reference).enumerated() {
+            let x = Float(-20 + 40 * Double(k) / Double(n - 1))
+            let e = abs(Double(g) - r) / max(1, Double(abs(x)))
+            if e > worst { worst = e; at = x }
+        }
+        #expect(worst < 3e-7, "GELU error \(worst)·max(1, |x|) at x = \(at)")
+    }
+
     // MARK: Prismatic
 
     @Test("Prismatic fused backbone: per-tower features, concatenation and projector match")
@@ -85,6 +100,7 @@ struct VisionTests {
         let second = (0..<rows).flatMap { r in session.patchFeatures[(r * dv + d0)..<((r + 1) * dv)] }
         try first.withUnsafeBufferPointer { try expectClose($0, reference, "featurizer_patches", "prismatic-fused") }
         try second.withUnsafeBufferPointer { try expectClose($0, reference, "fused_patches", "prismatic-fused") }
+        withExtendedLifetime(session) {}
     }
 
     @Test("Prismatic single SigLIP backbone (depth 2: features from block 0) with the two-layer projector")
@@ -98,6 +114,7 @@ struct VisionTests {
         let projected = session.embed(pixels: image.data)
         try expectClose(session.patchFeatures, reference, "patch_features", "prismatic-siglip")
         try expectClose(projected, reference, "projected", "prismatic-siglip")
+        withExtendedLifetime(session) {}
     }
 
     @Test("an OpenVLA config without overrides gives the real tower sizes")
@@ -218,6 +235,8 @@ struct VisionTests {
         let reference = try SafeTensorsFile(url: TestSupport.fixture("vision/siglip-hf/reference.safetensors"))
         let encoder = try VisionEncoder(directory: dir)
         let image = try pixels(reference)
-        try expectClose(VisionSession(encoder: encoder).encode(pixels: image.data), reference, "last_hidden_state", "vision_model.")
+        let session = VisionSession(encoder: encoder)  // the returned buffer lives in the session: keep it
+        try expectClose(session.encode(pixels: image.data), reference, "last_hidden_state", "vision_model.")
+        withExtendedLifetime(session) {}
     }
 }

@@ -77,7 +77,7 @@ public final class PrismaticProjector: @unchecked Sendable {
         BLAS.linear(rows: rows, inFeatures: visionDimension, outFeatures: w1, x: features, w: fc1.data, y: h1)
         for r in 0..<rows {
             Kernels.add(fc1Bias.data, into: h1 + r * w1, count: w1)
-            Kernels.gelu(h1 + r * w1, count: w1)
+            VisionKernels.gelu(h1 + r * w1, count: w1)
         }
         guard let fc3, let fc3Bias else {
             // out = fc2(h1)
@@ -90,7 +90,7 @@ public final class PrismaticProjector: @unchecked Sendable {
         BLAS.linear(rows: rows, inFeatures: w1, outFeatures: dl, x: h1, w: fc2.data, y: h2)
         for r in 0..<rows {
             Kernels.add(fc2Bias.data, into: h2 + r * dl, count: dl)
-            Kernels.gelu(h2 + r * dl, count: dl)
+            VisionKernels.gelu(h2 + r * dl, count: dl)
         }
         BLAS.linear(rows: rows, inFeatures: dl, outFeatures: dl, x: h2, w: fc3.data, y: out)
         for r in 0..<rows { Kernels.add(fc3Bias.data, into: out + r * dl, count: dl) }

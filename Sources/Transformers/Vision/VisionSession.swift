@@ -4,7 +4,8 @@ import Tensors
 /// The run state of a ``VisionEncoder``: the activations of one image.
 ///
 /// All buffers are made once, in `init`; encoding an image allocates nothing. The
-/// buffers a method returns belong to the session and are valid until its next call.
+/// buffers a method returns belong to the session: they are valid until its next call
+/// and only while the session lives (keep a reference to it, not just to the buffer).
 /// A session is not thread-safe; make one per concurrent caller (they share the weights).
 ///
 /// ```swift
@@ -227,7 +228,7 @@ public final class VisionSession: @unchecked Sendable {
     @inline(__always)
     static func activate(_ x: UnsafeMutablePointer<Float>, count n: Int, _ activation: VisionActivation) {
         switch activation {
-        case .gelu: Kernels.gelu(x, count: n)
+        case .gelu: VisionKernels.gelu(x, count: n)
         case .geluTanh: Kernels.geluTanh(x, count: n)
         case .quickGelu:
             // x · sigmoid(1.702 · x)
