@@ -7,31 +7,34 @@ struct EncodeImageCommand: ParsableCommand {
         commandName: "encode-image",
         abstract: "Run a ViT image encoder (SigLIP, DINOv2, Prismatic/OpenVLA towers) on normalised pixels.",
         discussion: """
-        --model is a folder holding config.json and safetensors weights: a Hugging Face \
-        SiglipVisionModel or SiglipModel, a timm ViT saved with its hub config.json \
-        ({"architecture": ..., "model_args": ...}), or an OpenVLA/Prismatic checkpoint \
-        (pick its tower with --featurizer).
+        --model is a folder holding config.json and safetensors weights: a Hugging \
+        Face SiglipVisionModel or SiglipModel, a timm ViT saved with its hub \
+        config.json ({"architecture": ..., "model_args": ...}), or an \
+        OpenVLA/Prismatic checkpoint (pick its tower with --featurizer).
 
-        --pixels is a safetensors file holding
-          pixel_values   F32 [1, C, H, W]  already resized and normalised (C = 6 for a fused
-                                           OpenVLA backbone: DINOv2's planes, then SigLIP's)
-        --out receives, in Hugging Face's output_hidden_states convention:
-          last_hidden_state  F32 [1, T, D]  after the final norm (timm forward_features)
-          hidden_states.0    F32 [1, T, D]  the embeddings (patches + prefix tokens + positions)
-          hidden_states.N    F32 [1, T, D]  the output of block N (N = 1 ... layers)
-          prismatic_features F32 [1, P, D]  block layers-1's output without prefix tokens (timm towers)
+        --pixels holds pixel_values, F32 [1, C, H, W], already resized and
+        normalised (C = 6 for a fused OpenVLA backbone: DINOv2's planes first).
+
+        --out receives Hugging Face's output_hidden_states convention:
+          last_hidden_state   [1, T, D]  after the final norm
+          hidden_states.0     [1, T, D]  the embeddings
+          hidden_states.N     [1, T, D]  the output of block N (1 ... layers)
+          prismatic_features  [1, P, D]  block layers-1, prefix tokens dropped
         and, for an OpenVLA folder, the whole image pathway:
-          patch_features     F32 [1, P, Dv] the towers' features concatenated
-          projected          F32 [1, P, Dllm] the projector's output, what the decoder receives
-        T counts the class and register tokens first, then the P patches row by row.
+          patch_features      [1, P, Dv]    the towers' features, concatenated
+          projected           [1, P, Dllm]  the projector's output
+        T counts the class and register tokens first, then the P patches.
         Prints a JSON summary on stdout.
 
         Examples:
           vla encode-image --model Tests/Fixtures/vision/siglip-hf \\
-              --pixels Tests/Fixtures/vision/siglip-hf/reference.safetensors --out features.safetensors
-          vla encode-image --model DIR --pixels image.safetensors --out f.safetensors --repeat 5   # timing
-          vla encode-image --model Tests/Fixtures/vision/prismatic-fused --featurizer 1 \\
-              --pixels Tests/Fixtures/vision/prismatic-fused/reference.safetensors --out siglip.safetensors
+            --pixels Tests/Fixtures/vision/siglip-hf/reference.safetensors \\
+            --out features.safetensors
+          vla encode-image --model Tests/Fixtures/vision/prismatic-fused \\
+            --featurizer 1 --out siglip.safetensors \\
+            --pixels Tests/Fixtures/vision/prismatic-fused/reference.safetensors
+          vla encode-image --model DIR --pixels x.safetensors --out y.safetensors \\
+            --repeat 5        # report the fastest of 5 encodes
         """
     )
 
@@ -82,6 +85,7 @@ struct EncodeImageCommand: ParsableCommand {
                 let projected = pathway.embed(pixels: planes.data)
                 writer.add("patch_features", shape: [1, config.patchCount, config.visionDimension], floats: Array(pathway.patchFeatures))
                 writer.add("projected", shape: [1, config.patchCount, config.llmHiddenSize], floats: Array(projected))
+                withExtendedLifetime(pathway) {}
                 encoder = try VisionEncoder(configuration: config.featurizers[featurizer], checkpoint: checkpoint,
                                             prefix: featurizer == 0 ? "vision_backbone.featurizer." : "vision_backbone.fused_featurizer.",
                                             layout: .timm)
@@ -110,6 +114,7 @@ struct EncodeImageCommand: ParsableCommand {
                 let features = session.prismaticFeatures(pixels: pixelsPointer)
                 writer.add("prismatic_features", shape: [1, c.patchCount, c.hiddenSize], floats: Array(features))
             }
+            withExtendedLifetime(session) {}
             try writer.write(to: URL(fileURLWithPath: out))
 
             summary["tokens"] = c.tokenCount
