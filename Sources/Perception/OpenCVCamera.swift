@@ -265,7 +265,8 @@ final class CaptureSession: @unchecked Sendable {
     func withLatestFrame<Result>(newerThan sequence: UInt64?, timeout: Double,
                                  _ body: (FrameView) throws -> Result) throws -> Result {
         condition.lock()
-        let deadline = Date(timeIntervalSinceNow: max(timeout, 0))
+        // At most a day: an infinite timeout would overflow the wait's timespec.
+        let deadline = Date(timeIntervalSinceNow: timeout.isNaN ? 0 : min(max(timeout, 0), 86_400))
         func fresh() -> Int? {
             guard let index = latestIndex else { return nil }
             if let sequence, slots[index].sequence <= sequence { return nil }
@@ -350,9 +351,10 @@ final class CaptureSession: @unchecked Sendable {
         slot.timestamp = .now()
         guard try source.read(into: FrameSink(buffer: slot)) else { return false }
         framesThisPass += 1
-        if configuration.colorOrder == .rgb && slot.format == .bgr {
+        if slot.format != .gray && slot.format != configuration.colorOrder {
+            // In place: swaps red and blue of every pixel.
             try bridgeCall { OpenCVBridge_ConvertColor(slot.storage, slot.storage, Int32(slot.width), Int32(slot.height), OpenCVBridge_SwapRedBlue, $0) }
-            slot.format = .rgb
+            slot.format = configuration.colorOrder
         }
         let turns = configuration.rotation.rawValue
         if turns != 0 {
