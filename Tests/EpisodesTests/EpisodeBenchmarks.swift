@@ -39,9 +39,8 @@ struct EpisodeBenchmarks {
         var lines = ["encoding  sync                    per step (ms)  flushes  flush mean (ms)  flush max (ms)  bytes/frame"]
         let cases: [(FrameEncoding, EpisodeWriter.SyncPolicy, Bool, String)] = [
             (.raw, .never, false, "never"),
-            (.raw, .interval(1.0), true, "1 s, background"),
-            (.raw, .interval(1.0), false, "1 s, inline"),
             (.raw, .steps(10), false, "10 steps, inline"),
+            (.raw, .steps(10), true, "10 steps, background"),
             (.raw, .everyStep, true, "every step, background"),
             (.raw, .everyStep, false, "every step, inline"),
             (.png, .never, false, "never"),
@@ -61,10 +60,14 @@ struct EpisodeBenchmarks {
             let stats = writer.syncStatistics
             try writer.finish(outcome: .success)
             let size = try Fixture.size(writer.url.appendingPathComponent("frames.bin"))
+            func column(_ value: String, _ width: Int) -> String {
+                String(repeating: " ", count: max(0, width - value.count)) + value
+            }
+            let mean = stats.count > 0 ? stats.seconds * 1000 / Double(stats.count) : 0
             lines.append(pad(encoding.rawValue, 10) + pad(label, 24)
-                         + String(format: "%13.3f  %7d  %15.3f  %14.3f  %11d", seconds * 1000 / Double(Self.steps),
-                                  stats.count, stats.count > 0 ? stats.seconds * 1000 / Double(stats.count) : 0,
-                                  stats.maxSeconds * 1000, size / Self.steps))
+                         + column(String(format: "%.3f", seconds * 1000 / Double(Self.steps)), 13)
+                         + column("\(stats.count)", 9) + column(String(format: "%.3f", mean), 17)
+                         + column(String(format: "%.3f", stats.maxSeconds * 1000), 16) + column("\(size / Self.steps)", 13))
             if encoding == .png { written = writer.url }
         }
         let url = try #require(written)
