@@ -9,14 +9,14 @@ struct EpisodesCommand: ParsableCommand {
         commandName: "episodes",
         abstract: "List, inspect and export recorded episodes.",
         discussion: """
-        An episode is a folder written by `vla run` or `vla record`: meta.json (task, model,
-        arm, camera), steps.log (one checksummed record per step: state, requested action,
-        sent action, safety clamps, tokens, timings), frames.bin (the camera frames) and,
-        once finished, end.json (outcome and summary). The format is described in
-        Sources/Episodes/FORMAT.md.
+        An episode is a folder written by `vla run` or `vla record`: meta.json (task, \
+        model, arm, camera), steps.log (one checksummed record per step: state, \
+        requested action, sent action, safety clamps, tokens, timings), frames.bin \
+        (the camera frames) and, once finished, end.json (outcome and summary). The \
+        format is described in Sources/Episodes/FORMAT.md.
 
-        A recording that was killed (power cut, SIGKILL, crash) is still readable: every
-        completed step is kept and the cut-off tail is reported, no repair needed.
+        A recording that was killed (power cut, SIGKILL, crash) is still readable: \
+        every completed step is kept and the cut-off tail is reported; no repair needed.
 
         EPISODE is an episode folder, the name of one in ./episodes, or `latest`.
 
@@ -24,8 +24,8 @@ struct EpisodesCommand: ParsableCommand {
           vla episodes list
           vla episodes list recordings/ --json
           vla episodes show latest
-          vla episodes export latest --out /tmp/run1            # steps.csv + frames/*.png
-          vla episodes export episodes/20261129-115703-123-pick-up-the-red-cube \\
+          vla episodes export latest --out /tmp/run1     # steps.csv + frames/*.png
+          vla episodes export 20261129-115703-123-pick-up-the-red-cube \\
               --out /tmp/run1 --format jsonl --no-frames
         """,
         subcommands: [List.self, Show.self, Export.self]
@@ -88,14 +88,16 @@ extension EpisodesCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the episodes in a folder, oldest first, with steps, duration and outcome.",
             discussion: """
-            OUTCOME is how the episode ended (success, terminated, max_steps, interrupted,
-            error), `recording` while a recorder still has it open, and `cut short` when the
-            recorder died before finishing (its completed steps are all readable). Folders
-            that are not readable episodes are listed with the reason.
+            OUTCOME is how the episode ended (success, terminated, max_steps, \
+            interrupted, error), `recording` while a recorder still has it open, and \
+            `cut short` when the recorder died before finishing (its completed steps \
+            are all readable). Folders that are not readable episodes are listed with \
+            the reason.
 
             Examples:
               vla episodes list
-              vla episodes list /data/so101 --json | jq '.[] | select(.outcome == "success") | .path'
+              vla episodes list /data/so101 --json | \\
+                  jq '.[] | select(.outcome == "success") | .path'
             """
         )
 
@@ -167,9 +169,9 @@ extension EpisodesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an episode's task, robot, outcome, and per-value ranges of states and actions.",
             discussion: """
-            Reads every step (checking each record's checksums), so it also verifies the
-            episode. A torn tail left by a crash is reported, not an error; a damaged record
-            in the middle is.
+            Reads every step (checking each record's checksums), so it also verifies \
+            the episode. A torn tail left by a crash is reported, not an error; a \
+            damaged record in the middle is.
 
             Examples:
               vla episodes show latest
@@ -237,7 +239,7 @@ extension EpisodesCommand {
             if json { return try EpisodesCommand.printJSON(report) }
 
             func line(_ label: String, _ value: String) {
-                print("  " + label.padding(toLength: 12, withPad: " ", startingAt: 0) + value)
+                print("  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value)
             }
             print(reader.url.path)
             line("instruction", meta.instruction.isEmpty ? "(none)" : meta.instruction)
@@ -292,13 +294,14 @@ extension EpisodesCommand {
             abstract: "Write an episode's steps as CSV or JSON Lines and its frames as PNG files.",
             discussion: """
             Writes into --out (created if missing; files there are replaced):
-              meta.json, end.json     the episode's metadata and summary
-              steps.csv               one row per step: index, time, elapsed, state.<joint>...,
-                                      action.<name>..., sent.<joint>..., clamped, done,
-                                      reward, tokens, frame
-              steps.jsonl             (with --format jsonl) one JSON object per step, values
-                                      named, plus timings and clamp details
-              frames/000000.png ...   the frame of each step (PNG frames are copied as is)
+              meta.json, end.json    the episode's metadata and summary
+              steps.csv              one row per step: index, time, elapsed,
+                                     state.<joint>..., action.<name>...,
+                                     sent.<joint>..., clamped, done, reward,
+                                     tokens, frame
+              steps.jsonl            (--format jsonl) one JSON object per step,
+                                     values named, with timings and clamps
+              frames/000000.png ...  each step's frame (PNG frames copied as is)
 
             Examples:
               vla episodes export latest --out /tmp/run1
