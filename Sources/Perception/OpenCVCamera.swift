@@ -253,7 +253,7 @@ final class CaptureSession: @unchecked Sendable {
         }
     }
 
-    var isRunning: Bool { condition.withLock { !finished && !stopRequested || hasUnreadFrame } }
+    var isRunning: Bool { condition.withLock { (failure == nil && !finished && !stopRequested) || hasUnreadFrame } }
 
     private var hasUnreadFrame: Bool { latestIndex != nil && !latestTaken }
 
