@@ -248,6 +248,27 @@ public final class EpisodeReader: @unchecked Sendable {
         }
     }
 
+    /// Decodes every step and reads every frame record, checking its CRC (without
+    /// decoding the image), and returns every problem found; empty for a sound episode.
+    ///
+    /// Opening already checks the steps' checksums; this also catches damaged or
+    /// missing frames, which are otherwise found only when read.
+    public func verify() -> [EpisodeError] {
+        var problems: [EpisodeError] = []
+        for i in 0..<stepCount {
+            do {
+                _ = try encodedFrame(at: i)
+            } catch let error as EpisodeError {
+                problems.append(error)
+                if case .missingFile = error { break }
+            } catch {
+                problems.append(.corruptFrame(file: url.appendingPathComponent(EpisodeFiles.frames).path, step: i,
+                                              offset: 0, reason: "\(error)"))
+            }
+        }
+        return problems
+    }
+
     /// `end.json` when the episode was finished, else a summary computed from the steps
     /// (outcome nil).
     public func summary() throws -> EpisodeSummary {

@@ -169,9 +169,10 @@ extension EpisodesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an episode's task, robot, outcome, and per-value ranges of states and actions.",
             discussion: """
-            Reads every step (checking each record's checksums), so it also verifies \
-            the episode. A torn tail left by a crash is reported, not an error; a \
-            damaged record in the middle is.
+            Reads every step and every frame record, checking their checksums, so it \
+            also verifies the episode: a torn tail left by a crash is reported, not an \
+            error; a damaged record in the middle, or a damaged or missing frame, is \
+            (exit status 1).
 
             Examples:
               vla episodes show latest
@@ -228,6 +229,7 @@ extension EpisodesCommand {
             } catch {
                 throw fail(error)
             }
+            let problems = reader.verify()
             let meta = reader.metadata
             let timingNames = Array(Set(steps.flatMap(\.timings.keys))).sorted()
             let report = Report(
@@ -236,7 +238,11 @@ extension EpisodesCommand {
                 state: Self.ranges(meta.jointNames, steps.compactMap { $0.observation?.values }),
                 action: Self.ranges(meta.actionNames, steps.compactMap { $0.action?.values }),
                 timings: Self.ranges(timingNames, steps.map { s in timingNames.map { s.timings[$0] ?? .nan } }))
-            if json { return try EpisodesCommand.printJSON(report) }
+            if json {
+                try EpisodesCommand.printJSON(report)
+                if !problems.isEmpty { throw fail(problems[0]) }
+                return
+            }
 
             func line(_ label: String, _ value: String) {
                 print("  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value)
@@ -284,6 +290,12 @@ extension EpisodesCommand {
             table("state", report.state)
             table("action", report.action)
             table("timings", report.timings, scale: 1000, unit: "  (ms)")
+            if !problems.isEmpty {
+                print("")
+                for problem in problems.prefix(10) { printError("error: \(problem)") }
+                if problems.count > 10 { printError("error: ... and \(problems.count - 10) more damaged frames") }
+                throw ExitCode.failure
+            }
         }
     }
 

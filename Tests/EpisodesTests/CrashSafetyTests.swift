@@ -100,6 +100,8 @@ struct CrashSafetyTests {
             try episode.frame(at: 1)
         }
         #expect(try episode.frame(at: 2)?.image == Fixture.frame(2).image)
+        #expect(episode.verify() == [.corruptFrame(file: frames.path, step: 1, offset: offsets[1], reason: "payload CRC mismatch")])
+        #expect(try EpisodeReader(url: try Fixture.write(2, in: parent)).verify().isEmpty)
     }
 
     @Test("missing meta.json, a newer version, a missing frames.bin are typed errors naming the file")
