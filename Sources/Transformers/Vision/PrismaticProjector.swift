@@ -60,6 +60,33 @@ public final class PrismaticProjector: @unchecked Sendable {
         tensorNames = used
     }
 
+    /// Creates a projector with random weights (uniform in ±`scale`), for benchmarks and tests.
+    public init(visionDimension: Int, llmDimension: Int, fused: Bool, seed: UInt64, scale: Float = 0.02) {
+        self.visionDimension = visionDimension
+        self.llmDimension = llmDimension
+        self.isFused = fused
+        var state = seed &+ 0x9E3779B97F4A7C15
+        func random(_ shape: [Int]) -> Tensor {
+            let t = Tensor(shape: shape)
+            for k in 0..<t.count {
+                // SplitMix64 → uniform in [-scale, scale)
+                state &+= 0x9E3779B97F4A7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+                z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+                z ^= z >> 31
+                t.data[k] = (Float(z >> 40) / Float(1 << 24) * 2 - 1) * scale
+            }
+            return t
+        }
+        let first = fused ? 4 * visionDimension : llmDimension
+        fc1 = random([first, visionDimension]); fc1Bias = random([first])
+        fc2 = random([llmDimension, first]); fc2Bias = random([llmDimension])
+        fc3 = fused ? random([llmDimension, llmDimension]) : nil
+        fc3Bias = fused ? random([llmDimension]) : nil
+        tensorNames = []
+    }
+
     /// The floats of scratch ``project(_:rows:into:scratch:)`` needs for `rows` rows.
     public func scratchCount(rows: Int) -> Int { rows * (firstWidth + (isFused ? llmDimension : 0)) }
 

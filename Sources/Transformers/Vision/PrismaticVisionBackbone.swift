@@ -140,6 +140,16 @@ public final class PrismaticVisionBackbone: @unchecked Sendable {
         try self.init(configuration: configuration, checkpoint: try SafeTensorsCheckpoint(directory: directory))
     }
 
+    /// Creates a backbone with random weights, for benchmarks and tests.
+    public init(configuration c: PrismaticConfiguration, seed: UInt64) {
+        configuration = c
+        featurizer = VisionEncoder(configuration: c.featurizers[0], seed: seed)
+        fusedFeaturizer = c.usesFusedBackbone ? VisionEncoder(configuration: c.featurizers[1], seed: seed &+ 1) : nil
+        projector = PrismaticProjector(visionDimension: c.visionDimension, llmDimension: c.llmHiddenSize,
+                                       fused: c.usesFusedBackbone, seed: seed &+ 2)
+        tensorNames = []
+    }
+
     /// Loads the vision backbone and projector from a checkpoint.
     ///
     /// Loads HF keys `vision_backbone.featurizer.*`, `vision_backbone.fused_featurizer.*` (timm names,
@@ -168,6 +178,15 @@ public final class PrismaticVisionBackbone: @unchecked Sendable {
             throw SafeTensorsError.unusedTensors(file: checkpoint.file(of: unused[0]), names: unused)
         }
         tensorNames = used
+    }
+}
+
+extension PrismaticVisionBackbone {
+    /// The number of parameters loaded (the towers' blocks that run, and the projector).
+    public var parameterCount: Int {
+        let p = projector
+        return featurizer.parameterCount + (fusedFeaturizer?.parameterCount ?? 0)
+            + p.fc1.count + p.fc1Bias.count + p.fc2.count + p.fc2Bias.count + (p.fc3?.count ?? 0) + (p.fc3Bias?.count ?? 0)
     }
 }
 
