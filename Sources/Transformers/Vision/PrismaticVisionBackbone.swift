@@ -140,11 +140,12 @@ public final class PrismaticVisionBackbone: @unchecked Sendable {
         try self.init(configuration: configuration, checkpoint: try SafeTensorsCheckpoint(directory: directory))
     }
 
-    /// Creates a backbone with random weights, for benchmarks and tests.
+    /// Creates a backbone with random weights (the blocks Prismatic runs), for benchmarks and tests.
     public init(configuration c: PrismaticConfiguration, seed: UInt64) {
         configuration = c
-        featurizer = VisionEncoder(configuration: c.featurizers[0], seed: seed)
-        fusedFeaturizer = c.usesFusedBackbone ? VisionEncoder(configuration: c.featurizers[1], seed: seed &+ 1) : nil
+        featurizer = VisionEncoder(configuration: c.featurizers[0], seed: seed, blockCount: c.featurizers[0].layers - 1)
+        fusedFeaturizer = c.usesFusedBackbone
+            ? VisionEncoder(configuration: c.featurizers[1], seed: seed &+ 1, blockCount: c.featurizers[1].layers - 1) : nil
         projector = PrismaticProjector(visionDimension: c.visionDimension, llmDimension: c.llmHiddenSize,
                                        fused: c.usesFusedBackbone, seed: seed &+ 2)
         tensorNames = []

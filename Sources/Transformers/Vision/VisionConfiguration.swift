@@ -139,7 +139,7 @@ public struct VisionConfiguration: Sendable, Equatable {
     // MARK: Hugging Face
 
     /// The Hugging Face `model_type`s read by ``init(contentsOf:)``.
-    public static let supportedModelTypes = ["siglip_vision_model", "siglip (its vision_config)", "timm hub config (\"architecture\")"]
+    public static let supportedModelTypes = ["siglip_vision_model", "siglip (vision_config)", "timm (\"architecture\" + \"model_args\")"]
 
     /// Reads `config.json` from a model folder (or the file itself).
     ///

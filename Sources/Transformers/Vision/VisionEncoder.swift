@@ -236,7 +236,10 @@ public final class VisionEncoder: @unchecked Sendable {
 
     /// Creates an encoder with random weights (uniform in ±`scale`, norms and LayerScale at 1),
     /// for benchmarks and tests.
-    public init(configuration c: VisionConfiguration, seed: UInt64, scale: Float = 0.02) {
+    /// - Parameter blockCount: Make only the first blocks, and then no final norm (nil for all).
+    public init(configuration c: VisionConfiguration, seed: UInt64, scale: Float = 0.02, blockCount: Int? = nil) {
+        let made = blockCount ?? c.layers
+        precondition(made >= 0 && made <= c.layers, "VisionEncoder: blockCount \(made) outside 0...\(c.layers)")
         configuration = c
         var state = seed &+ 0x9E3779B97F4A7C15
         func random(_ shape: [Int]) -> Tensor {
@@ -259,14 +262,14 @@ public final class VisionEncoder: @unchecked Sendable {
         positionEmbedding = random([c.positionCount, d])
         prefixEmbedding = c.prefixTokens > 0 ? random([c.prefixTokens, d]) : nil
         preNorm = c.preNorm ? (ones(d), Tensor(shape: [d])) : nil
-        blocks = (0..<c.layers).map { _ in
+        blocks = (0..<made).map { _ in
             Block(attentionNorm: ones(d), attentionNormBias: Tensor(shape: [d]), qkv: random([3 * d, d]),
                   qkvBias: c.attentionBias ? random([3 * d]) : nil, output: random([d, d]), outputBias: random([d]),
                   attentionScale: c.layerScale ? ones(d) : nil, mlpNorm: ones(d), mlpNormBias: Tensor(shape: [d]),
                   fc1: random([inter, d]), fc1Bias: random([inter]), fc2: random([d, inter]), fc2Bias: random([d]),
                   mlpScale: c.layerScale ? ones(d) : nil)
         }
-        finalNorm = c.finalNorm ? (ones(d), Tensor(shape: [d])) : nil
+        finalNorm = c.finalNorm && made == c.layers ? (ones(d), Tensor(shape: [d])) : nil
         tensorNames = []
     }
 }
