@@ -31,8 +31,8 @@ public final class SimulatedWorld: @unchecked Sendable {
     public let kinematics: SerialChainKinematics
     /// Time for steps, frames and actions.
     public let clock: Clock
-    /// The camera looking at the table.
-    public private(set) var camera: SimulatedCamera!
+    /// The camera looking at the table; it renders the scene as it is when asked.
+    public let camera: SimulatedCamera
     /// Seconds between steps.
     public var controlPeriod: Double
     /// Steps after which an episode ends unsuccessfully.
@@ -45,7 +45,11 @@ public final class SimulatedWorld: @unchecked Sendable {
     ]
 
     private let lock = NSRecursiveLock()
-    private var state: TabletopScene
+    private let store: SceneStore
+    private var state: TabletopScene {
+        get { store.scene }
+        set { store.scene = newValue }
+    }
     private var currentTask: TabletopTask?
     private var steps = 0
     private var lastTick: Timestamp
@@ -63,9 +67,10 @@ public final class SimulatedWorld: @unchecked Sendable {
         self.kinematics = kinematics
         self.clock = clock
         self.controlPeriod = controlPeriod
-        self.state = TabletopScene(objects: [], gripper: .init(position: SIMD3(0, -0.2, 0.1), opening: 0.5))
+        let store = SceneStore(TabletopScene(objects: [], gripper: .init(position: SIMD3(0, -0.2, 0.1), opening: 0.5)))
+        self.store = store
         self.lastTick = clock.now()
-        self.camera = SimulatedCamera(size: cameraSize, clock: clock) { [unowned self] in self.scene }
+        self.camera = SimulatedCamera(size: cameraSize, clock: clock) { store.scene }
     }
 
     /// A world on a ``KinematicArm`` (SO-101 follower profile and kinematics) and a
@@ -105,10 +110,11 @@ public final class SimulatedWorld: @unchecked Sendable {
         try moveHome()
         let q = try arm.observe()
         lock.withLock {
-            state = scenario.scene
-            state.gripper = TabletopScene.Gripper(position: toolPosition(q), opening: q["gripper"] ?? 0.5)
-            state.armPoints = armPoints(q)
-            state.resetContacts()
+            var next = scenario.scene
+            next.gripper = TabletopScene.Gripper(position: toolPosition(q), opening: q["gripper"] ?? 0.5)
+            next.armPoints = armPoints(q)
+            next.resetContacts()
+            state = next
             currentTask = scenario.task
             steps = 0
             lastTick = clock.now()
@@ -127,9 +133,11 @@ public final class SimulatedWorld: @unchecked Sendable {
         clock.sleep(until: deadline)
         let q = try arm.observe()
         return lock.withLock {
-            lastTick = max(deadline, clock.now()) == deadline ? deadline : clock.now()
-            state.moveGripper(to: toolPosition(q), opening: q["gripper"] ?? state.gripper.opening)
-            state.armPoints = armPoints(q)
+            lastTick = max(deadline, clock.now())   // an overrun step starts the next period late
+            var next = state
+            next.moveGripper(to: toolPosition(q), opening: q["gripper"] ?? next.gripper.opening)
+            next.armPoints = armPoints(q)
+            state = next
             steps += 1
             let success = currentTask?.isSuccess(state) ?? false
             return SimulationStep(index: steps, timestamp: lastTick, sent: sent, scene: state, isSuccess: success,
@@ -170,6 +178,17 @@ public final class SimulatedWorld: @unchecked Sendable {
         }
         points.append(toolPosition(q))
         return points
+    }
+}
+
+/// The scene shared by a world and its camera, behind a lock.
+final class SceneStore: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: TabletopScene
+    init(_ scene: TabletopScene) { value = scene }
+    var scene: TabletopScene {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }
 
