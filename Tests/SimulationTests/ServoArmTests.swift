@@ -6,12 +6,12 @@ import Testing
 
 /// Driver ↔ simulator round trips for every arm profile, safety and calibration.
 @Suite struct ServoArmTests {
-    static func make(_ name: String, watchdog: Double? = nil, safe: SafetyLimits.SafeState? = nil)
-        throws -> (VirtualServoBus, ServoArm) {
+    static func make(_ name: String, watchdog: Double? = nil, safe: SafetyLimits.SafeState? = nil,
+                     speed: Double = 40_000) throws -> (VirtualServoBus, ServoArm) {
         var profile = try ArmProfile.load(name)
         profile.watchdogTimeout = watchdog
         if let safe { profile.safeState = safe }
-        let sim = try VirtualServoBus(profile: profile, maxSpeed: 40_000)
+        let sim = try VirtualServoBus(profile: profile, maxSpeed: speed)
         sim.start()
         let arm = ServoArm(profile: profile, port: sim.path, policy: TransactionPolicy(timeout: 0.1, retries: 2))
         arm.installsSignalHandlers = false
@@ -262,5 +262,54 @@ import Testing
         defer { try? arm.disconnect() }
         let q = try arm.observe()
         #expect(q.values.allSatisfy { $0.isFinite })
+    }
+}
+
+/// Safety as a property of the whole driver: random command streams (wild values,
+/// NaN, unknown spaces of magnitude) sent to an arm on the simulator never produce a
+/// goal outside the limits or further than one step from where the arm was.
+@Suite struct ArmSafetyPropertyTests {
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test(arguments: [("so101-follower", 11 as UInt64), ("koch-follower", 12)])
+    func randomStreamsStayInsideLimits(name: String, seed: UInt64) throws {
+        // Slow servos (20 ticks/s), so the arm barely moves between the read here and
+        // the read inside `send` that the step limit is measured from.
+        let (sim, arm) = try ServoArmTests.make(name, speed: 20)
+        try arm.connect()
+        defer { try? arm.disconnect(); withExtendedLifetime(sim) {} }
+        var rng = SplitMix64(state: seed)
+        let limits = arm.safetyLimits
+        for _ in 0..<60 {
+            let before = try arm.observe()
+            var request = before
+            for i in request.values.indices {
+                request.values[i] = Int.random(in: 0..<8, using: &rng) == 0
+                    ? .nan : Double.random(in: -6...6, using: &rng)
+            }
+            let sent = try arm.send(.joints(request))
+            for (i, j) in limits.joints.enumerated() {
+                let v = sent.sent.values[i]
+                #expect(v >= j.lower - 1e-9 && v <= j.upper + 1e-9, "\(j.name) = \(v)")
+                if let step = j.maxStep {
+                    #expect(abs(v - before.values[i]) <= step + 0.01, "\(j.name) jumped")
+                }
+            }
+            // What reached the servos is what `send` reported, tick for tick (sync write
+            // has no reply, so the simulator applies it a moment later).
+            for (i, j) in arm.profile.joints.enumerated() {
+                let expected = arm.ticks(value: sent.sent.values[i], joint: j.name)
+                #expect(ServoArmTests.eventually { sim.withServo(j.id) { $0.value(.goalPosition) } == expected })
+            }
+        }
     }
 }

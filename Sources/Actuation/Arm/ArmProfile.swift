@@ -91,8 +91,9 @@ public struct ArmProfile: Sendable, Equatable, Codable {
             guard j.defaultRange.count == 2, j.defaultRange[0] < j.defaultRange[1] else { throw fail("\(j.name): default_range must be [min, max]") }
             if j.kind == .gripper { guard j.lower >= 0 && j.upper <= 1 else { throw fail("\(j.name): gripper limits must lie in 0...1") } }
         }
-        guard protocolFamily == .feetech ? joints[0].model.baudRateCode(baudRate) != nil : joints[0].model.baudRateCode(baudRate) != nil
-        else { throw fail("baud rate \(baudRate) not supported by \(joints[0].model.rawValue)") }
+        for j in joints where j.model.baudRateCode(baudRate) == nil {
+            throw fail("baud rate \(baudRate) not supported by \(j.model.rawValue)")
+        }
     }
 
     /// The motors for a `MotorBus`.
