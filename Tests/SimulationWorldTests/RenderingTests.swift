@@ -15,6 +15,9 @@ import Testing
         var moved = scene
         moved.moveGripper(to: SIMD3(0.05, -0.15, 0.06), opening: 1)
         #expect(TabletopRenderer().render(moved) != a)
+        var closed = moved
+        closed.moveGripper(to: moved.gripper.position, opening: 0)
+        #expect(TabletopRenderer().render(closed) != TabletopRenderer().render(moved))   // the jaws show the opening
     }
 
     /// Counts pixels within `radius` of `centre` whose BGR value is within 2 of `color`.
