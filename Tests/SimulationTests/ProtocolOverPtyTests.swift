@@ -130,6 +130,15 @@ import Testing
         #expect(b == [[0xE8, 0x03, 0, 0], [0xB0, 0x04]])
     }
 
+    @Test func mixedModelsShareOneSyncRead() throws {
+        let mb = MotorBus(client: bus, motors: [.init(name: "a", id: 1, model: .xl430w250), .init(name: "b", id: 2, model: .xl330m288)])
+        let before = sim.receivedPackets.count
+        // XL430 and XL330 share the X-series table, so a Koch arm reads in one request.
+        #expect(try mb.syncRead(.modelNumber) == [1060, 1200])
+        #expect(try mb.syncRead(.presentPosition) == [1000, 3000])
+        #expect(sim.receivedPackets.count == before + 2)
+    }
+
     @Test func eepromWriteWithTorqueOnIsAnAccessError() throws {
         try bus.write(1, address: 64, data: [1])
         #expect(throws: ServoBusError.statusError(servo: 1, bits: 7, meaning: ["access error"])) {

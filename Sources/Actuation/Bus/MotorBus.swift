@@ -104,7 +104,8 @@ public final class MotorBus: @unchecked Sendable {
     }
 
     /// Reads `register` from `names` (all motors by default), in one sync read when the
-    /// motors share the register's address and size, else one read per motor.
+    /// motors share the register's address and size, else in one Dynamixel bulk read,
+    /// else (Feetech) one read per motor.
     /// - Returns: One decoded value per name, in order.
     public func syncRead(_ register: ServoRegister, _ names: [String]? = nil) throws -> [Int] {
         let ms = names.map { $0.map(motor) } ?? motors
@@ -116,6 +117,10 @@ public final class MotorBus: @unchecked Sendable {
         return try locked {
             if specs.allSatisfy({ $0.address == first.address && $0.size == first.size }) {
                 let raw = try client.syncRead(ms.map(\.id), address: first.address, count: first.size)
+                return zip(zip(ms, specs), raw).map { $0.1.decode($1, byteOrder: $0.0.model.byteOrder) }
+            }
+            if let dxl = client as? DynamixelProtocol {
+                let raw = try dxl.bulkRead(zip(ms, specs).map { (id: $0.id, address: $1.address, count: $1.size) })
                 return zip(zip(ms, specs), raw).map { $0.1.decode($1, byteOrder: $0.0.model.byteOrder) }
             }
             return try zip(ms, specs).map { m, s in
