@@ -187,7 +187,7 @@ public final class EpisodeWriter: @unchecked Sendable {
     }
 
     /// Appends one step with a frame borrowed from a camera (no copy of the pixels
-    /// before encoding); see ``append(_:frame:)-(_,Frame?)``.
+    /// before encoding); see the `Frame` overload.
     @discardableResult
     public func append(_ step: EpisodeStep, frame: FrameView) throws -> EpisodeStep {
         guard let codec else { return try append(step, encodedFrame: nil) }
@@ -210,11 +210,11 @@ public final class EpisodeWriter: @unchecked Sendable {
             var step = step
             step.index = steps
             step.frame = nil
-            if let encodedFrame, let framesFile {
-                let record = RecordLog.record(encodedFrame)
-                try write(record, to: framesFile, size: &framesSize)
-                step.frame = FrameReference(offset: framesSize - record.count, length: encodedFrame.count)
-                frames += 1
+            // The frame goes where the file ends now; the step record is made (and its
+            // names checked) before anything is written, so a refused step leaves no
+            // orphan frame.
+            if let encodedFrame, framesFile != nil {
+                step.frame = FrameReference(offset: framesSize, length: encodedFrame.count)
             }
             let json: Data
             do {
@@ -224,7 +224,20 @@ public final class EpisodeWriter: @unchecked Sendable {
             } catch {
                 throw EpisodeError.frameEncodingFailed(episode: url.path, step: steps, reason: "step record: \(error)")
             }
-            try write(RecordLog.record(Array(json)), to: stepsFile, size: &stepsSize)
+            let framesBefore = framesSize
+            if let encodedFrame, let framesFile {
+                try write(RecordLog.record(encodedFrame), to: framesFile, size: &framesSize)
+            }
+            do {
+                try write(RecordLog.record(Array(json)), to: stepsFile, size: &stepsSize)
+            } catch {
+                // Drop the frame too (an orphan frame would be harmless, but is waste).
+                if framesSize != framesBefore, let framesFile, (try? framesFile.truncate(to: framesBefore)) != nil {
+                    framesSize = framesBefore
+                }
+                throw error
+            }
+            if step.frame != nil { frames += 1 }
             steps += 1
             if !step.clamps.isEmpty { clampedSteps += 1 }
             unsynced += 1
