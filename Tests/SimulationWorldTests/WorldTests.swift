@@ -38,6 +38,29 @@ import Testing
         #expect(world.stepCount == 3)
     }
 
+    /// Every corner of the region where tasks put the gripper (objects' placement region
+    /// widened by the push margin), low and at hover height, is reached by deltas alone.
+    @Test func theWorkspaceIsReachableByDeltas() throws {
+        let world = try SimulatedWorld.kinematic()
+        for x in [-0.15, 0.15] {
+            for y in [-0.23, -0.12] {
+                for z in [0.014, 0.09] {
+                    try world.reset(seed: 1, family: .reach)
+                    let goal = SIMD3(x, y, z)
+                    for _ in 0..<40 {
+                        var d = goal - world.scene.gripper.position
+                        let n = (d * d).sum().squareRoot()
+                        if n < 0.0005 { break }
+                        if n > 0.02 { d *= 0.02 / n }
+                        _ = try world.step(.endEffectorDelta(dx: d.x, dy: d.y, dz: d.z, droll: 0, dpitch: 0, dyaw: 0, gripper: 0.5))
+                    }
+                    let e = world.scene.gripper.position - goal
+                    #expect((e * e).sum().squareRoot() < 0.002, "\(goal) not reached: \(world.scene.gripper.position)")
+                }
+            }
+        }
+    }
+
     @Test func theTableStopsTheGripperAndSaysSo() throws {
         let world = try SimulatedWorld.kinematic()
         try world.reset(seed: 2, family: .reach)

@@ -27,12 +27,12 @@ public struct PinholeCameraModel: Sendable, Equatable {
         self.size = size
     }
 
-    /// The default view: facing the arm from the far side of the table, 45 cm up and
+    /// The default view: facing the arm from 46 cm in front of its base and 44 cm up,
     /// looking down at the workspace, so the arm reaches toward the camera and never
     /// hides the objects from it. The image's left is the arm's right (−x).
     public static func facingTheArm(size: PixelSize = PixelSize(width: 224, height: 224)) -> PinholeCameraModel {
-        PinholeCameraModel(eye: SIMD3(0, -0.50, 0.42), target: SIMD3(0, -0.13, 0.0),
-                           horizontalFieldOfView: 50 * Double.pi / 180, size: size)
+        PinholeCameraModel(eye: SIMD3(0, -0.46, 0.44), target: SIMD3(0, -0.12, 0.04),
+                           horizontalFieldOfView: 52 * Double.pi / 180, size: size)
     }
 
     /// The focal length in pixels.

@@ -36,10 +36,10 @@ public struct TabletopScene: Sendable, Equatable {
             self.placementY = placementY
         }
 
-        /// The SO-101's table: 60 × 50 cm with the arm's base at the middle of the back
+        /// The SO-101's table: 90 × 52 cm with the arm's base at the middle of the back
         /// edge; objects go where the gripper reaches the table pointing down (checked
         /// with the kinematics in `Hardware/kinematics/so101.json`).
-        public static let so101 = Table(x: -0.30...0.30, y: -0.42...0.08,
+        public static let so101 = Table(x: -0.45...0.45, y: -0.42...0.10,
                                         placementX: -0.10...0.10, placementY: -0.23...(-0.12))
     }
 
