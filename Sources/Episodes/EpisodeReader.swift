@@ -40,7 +40,8 @@ public final class EpisodeReader: @unchecked Sendable {
     /// Whether the episode was finished, is still being recorded, or was cut short.
     public let status: Status
     /// What was dropped from the end of the files: a record cut off by a crash, or steps
-    /// whose frame never reached the disk. Empty for a clean episode.
+    /// whose frame never reached the disk. Empty for a clean episode (and for one being
+    /// recorded, whose last record may be half-written at the moment it is read).
     public let tornTails: [TornTail]
 
     private let stepBytes: [UInt8]
@@ -91,7 +92,9 @@ public final class EpisodeReader: @unchecked Sendable {
         stepBytes = try steps.read(count: steps.size(), at: 0)
         let scan = try stepBytes.withUnsafeBytes { try RecordLog.scan($0, kind: .steps, file: stepsPath) }
         var tails: [TornTail] = []
-        if let offset = scan.tornOffset {
+        // While a writer has the episode open, a partial last record is one being
+        // written, not a crash: it is left out without being reported.
+        if let offset = scan.tornOffset, !recording {
             tails.append(TornTail(file: EpisodeFiles.steps, offset: offset, bytes: stepBytes.count - offset,
                                   droppedSteps: 1, reason: scan.tornReason ?? "incomplete record"))
         }

@@ -10,6 +10,7 @@ struct CrashSafetyTests {
     @Test("steps.log cut at every byte of its last record keeps all earlier steps and reports the torn tail")
     func truncateLastStepRecord() throws {
         let parent = try Fixture.temporary("torn-steps")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(5, in: parent, finish: false)
         let log = url.appendingPathComponent("steps.log")
         let full = try Fixture.size(log)
@@ -39,6 +40,7 @@ struct CrashSafetyTests {
     @Test("frames.bin cut inside the last frame drops only the step that refers to it")
     func truncateLastFrame() throws {
         let parent = try Fixture.temporary("torn-frames")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(4, in: parent, encoding: .raw, finish: false)
         let frames = url.appendingPathComponent("frames.bin")
         let full = try Fixture.size(frames)
@@ -56,6 +58,7 @@ struct CrashSafetyTests {
     @Test("a zero-filled tail (a power cut on some file systems) is a torn tail")
     func zeroTail() throws {
         let parent = try Fixture.temporary("zeros")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(3, in: parent, finish: false)
         let log = url.appendingPathComponent("steps.log")
         let handle = try FileHandle(forWritingTo: log)
@@ -71,6 +74,7 @@ struct CrashSafetyTests {
           arguments: [0, 5, 13, 40])
     func corruptMiddleRecord(byteInRecord: Int) throws {
         let parent = try Fixture.temporary("corrupt")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(5, in: parent)
         let log = url.appendingPathComponent("steps.log")
         let offsets = try Fixture.recordOffsets(log)
@@ -88,6 +92,7 @@ struct CrashSafetyTests {
     @Test("a damaged frame in the middle is an error when read, and the other frames still read")
     func corruptMiddleFrame() throws {
         let parent = try Fixture.temporary("corrupt-frame")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(3, in: parent, encoding: .raw)
         let frames = url.appendingPathComponent("frames.bin")
         let offsets = try Fixture.recordOffsets(frames)
@@ -107,6 +112,7 @@ struct CrashSafetyTests {
     @Test("missing meta.json, a newer version, a missing frames.bin are typed errors naming the file")
     func typedErrors() throws {
         let parent = try Fixture.temporary("errors")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(2, in: parent)
         let meta = url.appendingPathComponent("meta.json")
         let original = try Data(contentsOf: meta)
@@ -139,6 +145,7 @@ struct CrashSafetyTests {
     @Test("a recorder SIGKILLed while appending keeps every completed step", arguments: [FrameEncoding.raw, .png])
     func killedWriter(encoding: FrameEncoding) throws {
         let parent = try Fixture.temporary("sigkill")
+        defer { try? FileManager.default.removeItem(at: parent) }
         // Warm up everything the child will run, so it needs no lazy runtime set-up
         // another test thread might hold a lock on at fork time.
         _ = try Fixture.write(2, in: parent, encoding: encoding, name: "warm-up")

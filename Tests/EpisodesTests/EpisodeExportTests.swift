@@ -8,6 +8,7 @@ struct EpisodeExportTests {
     @Test("CSV: a header naming every joint and action value, one row per step, frames as PNG files")
     func csv() throws {
         let parent = try Fixture.temporary("export-csv")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(4, in: parent, encoding: .jpeg)
         let out = parent.appendingPathComponent("out")
         var calls: [Int] = []
@@ -34,6 +35,7 @@ struct EpisodeExportTests {
     @Test("PNG frames are exported byte for byte and decode to the recorded pixels")
     func pngFrames() throws {
         let parent = try Fixture.temporary("export-png")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(2, in: parent, encoding: .png)
         let out = parent.appendingPathComponent("out")
         try EpisodeExporter.export(try EpisodeReader(url: url), to: out, format: .jsonl)
@@ -46,6 +48,7 @@ struct EpisodeExportTests {
     @Test("JSON Lines: one object per step with named values")
     func jsonl() throws {
         let parent = try Fixture.temporary("export-jsonl")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(3, in: parent, encoding: nil)
         let out = parent.appendingPathComponent("out")
         let result = try EpisodeExporter.export(try EpisodeReader(url: url), to: out, format: .jsonl)

@@ -8,6 +8,7 @@ struct EpisodeRoundTripTests {
     @Test("steps, metadata and summary read back as written", arguments: [FrameEncoding.png, .raw, .jpeg])
     func roundTrip(encoding: FrameEncoding) throws {
         let parent = try Fixture.temporary("roundtrip")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(6, in: parent, encoding: encoding)
         let episode = try EpisodeReader(url: url)
         #expect(episode.stepCount == 6)
@@ -50,6 +51,7 @@ struct EpisodeRoundTripTests {
         #expect(EpisodeWriter.folderName(start: date, instruction: "Pick up the RED cube, then stop!")
                 == "20251129-115703-125-pick-up-the-red-cube-then-stop")
         let parent = try Fixture.temporary("names")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let a = try EpisodeWriter(in: parent, metadata: Fixture.metadata(), options: .init(name: "same"))
         let b = try EpisodeWriter(in: parent, metadata: Fixture.metadata(), options: .init(name: "same"))
         #expect(a.url.lastPathComponent == "same" && b.url.lastPathComponent == "same-2")
@@ -59,6 +61,7 @@ struct EpisodeRoundTripTests {
     @Test("steps without frames, NaN actions, and no frames.bin when there is no camera")
     func withoutFrames() throws {
         let parent = try Fixture.temporary("noframes")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata(encoding: nil))
         var step = Fixture.step(0)
         step.action?.values[0] = .nan
@@ -78,6 +81,7 @@ struct EpisodeRoundTripTests {
     @Test("a step whose names differ from meta.json is refused and nothing is written")
     func namesMismatch() throws {
         let parent = try Fixture.temporary("names-mismatch")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata())
         var step = Fixture.step(0)
         step.observation = JointPositions(names: ["a", "b", "c"], values: [0, 0, 0])
@@ -93,6 +97,7 @@ struct EpisodeRoundTripTests {
     @Test("status: recording while a writer is open, finished after finish, deinit finishes as interrupted")
     func status() throws {
         let parent = try Fixture.temporary("status")
+        defer { try? FileManager.default.removeItem(at: parent) }
         var writer: EpisodeWriter? = try EpisodeWriter(in: parent, metadata: Fixture.metadata())
         let url = writer!.url
         try writer!.append(Fixture.step(0), frame: Fixture.frame(0))
@@ -108,6 +113,7 @@ struct EpisodeRoundTripTests {
     @Test("sync policies flush and count their cost")
     func syncPolicies() throws {
         let parent = try Fixture.temporary("sync")
+        defer { try? FileManager.default.removeItem(at: parent) }
         for (policy, expected) in [(EpisodeWriter.SyncPolicy.everyStep, 5), (.steps(2), 2), (.never, 0)] {
             let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata(encoding: .raw),
                                            options: .init(sync: policy, syncInBackground: false))
@@ -131,6 +137,7 @@ struct EpisodeStoreTests {
     @Test("lists episodes oldest first with summaries, and unreadable ones with their problem")
     func listing() throws {
         let parent = try Fixture.temporary("store")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let a = try Fixture.write(3, in: parent, name: "a")
         let b = try Fixture.write(2, in: parent, finish: false, name: "b")
         try FileManager.default.createDirectory(at: parent.appendingPathComponent("not-an-episode"), withIntermediateDirectories: true)

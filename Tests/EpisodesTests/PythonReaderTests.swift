@@ -31,6 +31,7 @@ struct PythonReaderTests {
     @Test("steps, actions, pixels and torn tails agree with the Swift reader", arguments: [FrameEncoding.png, .raw])
     func agrees(encoding: FrameEncoding) throws {
         let parent = try Fixture.temporary("python")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(5, in: parent, encoding: encoding, finish: false)
         let log = url.appendingPathComponent("steps.log")
         Fixture.truncate(log, to: try Fixture.size(log) - 9)
@@ -77,6 +78,7 @@ struct PythonReaderTests {
     @Test("a corrupt middle record is an error in Python too")
     func corrupt() throws {
         let parent = try Fixture.temporary("python-corrupt")
+        defer { try? FileManager.default.removeItem(at: parent) }
         let url = try Fixture.write(4, in: parent)
         let log = url.appendingPathComponent("steps.log")
         var bytes = [UInt8](try Data(contentsOf: log))
