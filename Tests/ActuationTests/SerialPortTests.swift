@@ -60,6 +60,21 @@ import Testing
         try again.close()
     }
 
+    @Test func withPortClosesAfterTheBody() throws {
+        let (master, path) = try PseudoTerminal.openMaster()
+        defer { close(master) }
+        var escaped: SerialPort?
+        let n = try SerialPort.withPort(path: path) { port -> Int in
+            escaped = port
+            return 42
+        }
+        #expect(n == 42 && escaped?.isOpen == false)
+        struct Boom: Error {}
+        #expect(throws: Boom.self) { try SerialPort.withPort(path: path) { _ in throw Boom() } }
+        // The port was closed after the failure too: it opens again.
+        try SerialPort.withPort(path: path) { _ in }
+    }
+
     @Test func customBaudRateThroughTermios2() throws {
         let (master, path) = try PseudoTerminal.openMaster()
         defer { close(master) }

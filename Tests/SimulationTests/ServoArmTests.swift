@@ -108,13 +108,19 @@ import Testing
         #expect(abs(goal - present) <= 2)
     }
 
-    @Test func busErrorDuringSendGoesToSafeState() throws {
+    @Test(arguments: [VirtualServoBus.Fault.noReply, .badChecksum, .errorBits(0x04), .shortReply])
+    func busFaultDuringSendGoesToSafeState(fault: VirtualServoBus.Fault) throws {
         let (sim, arm) = try Self.make("so101-follower")
         try arm.connect()
         defer { try? arm.disconnect() }
         let q = try arm.observe()
-        sim.inject(.noReply, servo: 3)
-        #expect(throws: ServoBusError.noResponse(servo: 3)) { _ = try arm.send(.joints(q)) }
+        sim.inject(fault, servo: 3)
+        do {
+            _ = try arm.send(.joints(q))
+            Issue.record("a \(fault) fault went unnoticed")
+        } catch let e as ServoBusError {
+            #expect(e.servo == 3, "\(e)")
+        }
         // Broadcast torque-off needs no reply, so even servo 3 is safe.
         for id: UInt8 in 1...6 { #expect(Self.eventually { sim.withServo(id) { !$0.torqueEnabled } == true }) }
     }

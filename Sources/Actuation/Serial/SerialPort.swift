@@ -81,6 +81,22 @@ public final class SerialPort: @unchecked Sendable {
         if fd >= 0 { _ = Glibc.close(fd) }
     }
 
+    /// Opens a port, runs `body` with it, and closes it whatever happens; if `body`
+    /// throws, its error is the one reported (a close error is dropped).
+    public static func withPort<R>(path: String, baudRate: Int = 1_000_000,
+                                   _ body: (SerialPort) throws -> R) throws -> R {
+        let port = try SerialPort(path: path, baudRate: baudRate)
+        let result: R
+        do {
+            result = try body(port)
+        } catch {
+            try? port.close()
+            throw error
+        }
+        try port.close()
+        return result
+    }
+
     /// Closes the port; later calls throw `.closed`. Closing twice is harmless.
     public func close() throws {
         guard fd >= 0 else { return }
