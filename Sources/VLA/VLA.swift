@@ -6,3 +6,4 @@
 @_exported import Perception
 @_exported import Actuation
 @_exported import Policy
+@_exported import Episodes
