@@ -41,8 +41,8 @@ let package = Package(
         .target(name: "Policy", dependencies: ["Transformers", "Tokenizers", "Perception", "RobotCore"]),
         .target(name: "Perception", dependencies: ["OpenCVBridge", "RobotCore"]),
         .target(name: "Actuation", dependencies: ["RobotCore", "CActuation"]),
-        .target(name: "Simulation", dependencies: ["Actuation", "RobotCore"]),
-        .target(name: "Episodes", dependencies: ["RobotCore", "OpenCVBridge"]),
+        .target(name: "Simulation", dependencies: ["Actuation", "Perception", "RobotCore"]),
+        .target(name: "Episodes", dependencies: ["RobotCore", "OpenCVBridge"], exclude: ["FORMAT.md"]),
         .target(name: "VLA", dependencies: ["RobotCore", "Tensors", "Transformers", "Tokenizers", "Policy", "Perception", "Actuation", "Episodes"]),
         .executableTarget(
             name: "vla",
@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
+        .testTarget(name: "SimulationWorldTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(name: "PerceptionTests", dependencies: ["Perception", "TestSupport"]),
         .testTarget(name: "ActuationTests", dependencies: ["Actuation", "TestSupport"]),
         .testTarget(name: "EpisodesTests", dependencies: ["Episodes", "TestSupport"]),

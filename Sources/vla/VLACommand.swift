@@ -13,8 +13,11 @@ struct VLACommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             LMCommand.self,
+            ActCommand.self,
+            EpisodesCommand.self,
             ArmCommand.self,
             BenchCommand.self,
+            TokenizeCommand.self,
             CameraCommand.self,
             EncodeImageCommand.self,
         ]
