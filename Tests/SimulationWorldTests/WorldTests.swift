@@ -61,6 +61,19 @@ import Testing
         }
     }
 
+    @Test func aLoopDrivingTheArmItselfSeesTheSceneFollow() throws {
+        let world = try SimulatedWorld.kinematic()
+        try world.reset(seed: 5, family: .reach)
+        let before = world.scene.gripper.position
+        let f0 = try world.camera.latestFrame()
+        _ = try world.arm.send(.endEffectorDelta(dx: 0.02, dy: 0, dz: 0, droll: 0, dpitch: 0, dyaw: 0, gripper: 0.5))
+        let f1 = try world.camera.latestFrame(newerThan: f0.sequence)
+        #expect(abs(world.scene.gripper.position.x - before.x - 0.02) < 0.001)
+        #expect(f1.image != f0.image)
+        #expect(f1.image == world.camera.renderer.render(world.scene))
+        #expect(world.stepCount == 0)
+    }
+
     @Test func theTableStopsTheGripperAndSaysSo() throws {
         let world = try SimulatedWorld.kinematic()
         try world.reset(seed: 2, family: .reach)
@@ -119,8 +132,14 @@ import Testing
             _ = try world.step(expert.action(for: world.scene, task: task, timestamp: world.clock.now()))
         }
         #expect(world.isSuccess)
-        #expect(bus.receivedPackets.count > before + 2 * world.stepCount)   // a read and a write per step at least
+        #expect(bus.receivedPackets.count >= before + 2 * world.stepCount)   // a read and a write per step
         let moved = world.scene.gripper.position - home
         #expect((moved * moved).sum().squareRoot() > 0.02)
+        // A loop that drives the arm itself: the camera's next frame shows where the motors went.
+        let z0 = world.scene.gripper.position.z
+        _ = try world.arm.send(.endEffectorDelta(dx: 0, dy: 0, dz: 0.02, droll: 0, dpitch: 0, dyaw: 0, gripper: 0))
+        usleep(300_000)
+        _ = try world.camera.latestFrame()
+        #expect(abs(world.scene.gripper.position.z - z0 - 0.02) < 0.003)
     }
 }

@@ -8,7 +8,8 @@ extension SimulatedWorld {
     /// simulated motors that take time to move.
     ///
     /// The bus runs in real time, so use the monotonic clock. Keep the returned bus
-    /// alive as long as the world.
+    /// alive as long as the world. The scene follows the simulated motors' positions
+    /// (what physics would see), while the arm's driver talks to them over the pty.
     /// - Parameters:
     ///   - profile: An arm profile with SO-101 kinematics (`so101-follower` by default).
     ///   - maxSpeed: The simulated servos' top speed, ticks per second.
@@ -23,6 +24,19 @@ extension SimulatedWorld {
         bus.start()
         let arm = ServoArm(profile: profile, port: bus.path, policy: TransactionPolicy(timeout: 0.2, retries: 2))
         arm.installsSignalHandlers = false
-        return (SimulatedWorld(arm: arm, kinematics: kinematics, clock: clock, cameraSize: cameraSize), bus)
+        // The scene follows the simulated motors themselves, converted with the driver's
+        // own calibration, so it never competes with the driver for the serial line.
+        let reader: SimulatedWorld.JointReader = { [weak bus] in
+            guard let bus else { return try arm.observe() }
+            var values: [Double] = []
+            for j in profile.joints {
+                guard let ticks = bus.withServo(j.id, { $0.presentPosition }) else { return try arm.observe() }
+                values.append(arm.value(ticks: ticks, joint: j.name))
+            }
+            return JointPositions(names: profile.joints.map(\.name), values: values, timestamp: clock.now())
+        }
+        let world = SimulatedWorld(arm: arm, kinematics: kinematics, clock: clock, cameraSize: cameraSize,
+                                   jointReader: reader)
+        return (world, bus)
     }
 }

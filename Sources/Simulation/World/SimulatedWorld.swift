@@ -54,6 +54,11 @@ public final class SimulatedWorld: @unchecked Sendable {
     private var steps = 0
     private var lastTick: Timestamp
 
+    /// Reads the joint positions the scene follows: the arm's true state, as physics sees it.
+    public typealias JointReader = () throws -> JointPositions
+
+    private let readJoints: JointReader
+
     /// Creates a world around a connected or unconnected `arm`.
     /// - Parameters:
     ///   - arm: Any arm whose joint names match `kinematics` (plus a gripper).
@@ -61,16 +66,22 @@ public final class SimulatedWorld: @unchecked Sendable {
     ///   - clock: A ``SimulationClock`` for fast runs; the monotonic clock for a servo bus.
     ///   - cameraSize: The rendered frame size in pixels.
     ///   - controlPeriod: Seconds per step (10 Hz by default).
+    ///   - jointReader: Where the scene reads the joints from; by default `arm.observe()`.
+    ///     A servo-bus world reads the simulated motors directly, so the camera can follow
+    ///     the arm without sharing the driver's serial line.
     public init(arm: Arm, kinematics: SerialChainKinematics, clock: Clock,
-                cameraSize: PixelSize = PixelSize(width: 224, height: 224), controlPeriod: Double = 0.1) {
+                cameraSize: PixelSize = PixelSize(width: 224, height: 224), controlPeriod: Double = 0.1,
+                jointReader: JointReader? = nil) {
         self.arm = arm
         self.kinematics = kinematics
         self.clock = clock
         self.controlPeriod = controlPeriod
+        self.readJoints = jointReader ?? { try arm.observe() }
         let store = SceneStore(TabletopScene(objects: [], gripper: .init(position: SIMD3(0, -0.2, 0.1), opening: 0.5)))
         self.store = store
         self.lastTick = clock.now()
-        self.camera = SimulatedCamera(size: cameraSize, clock: clock) { store.scene }
+        self.camera = SimulatedCamera(size: cameraSize, clock: clock) { store.refreshedScene() }
+        store.refresh = { [weak self] in _ = try? self?.update() }
     }
 
     /// A world on a ``KinematicArm`` (SO-101 follower profile and kinematics) and a
@@ -108,7 +119,7 @@ public final class SimulatedWorld: @unchecked Sendable {
     public func reset(to scenario: TabletopScenario) throws -> TabletopTask {
         if !arm.isConnected { try arm.connect() }
         try moveHome()
-        let q = try arm.observe()
+        let q = try readJoints()
         lock.withLock {
             var next = scenario.scene
             next.gripper = TabletopScene.Gripper(position: toolPosition(q), opening: q["gripper"] ?? 0.5)
@@ -131,19 +142,41 @@ public final class SimulatedWorld: @unchecked Sendable {
         let sent = try arm.send(action)
         let deadline = Timestamp(seconds: lock.withLock { lastTick.seconds } + controlPeriod)
         clock.sleep(until: deadline)
-        let q = try arm.observe()
+        let q = try readJoints()
         return lock.withLock {
             lastTick = max(deadline, clock.now())   // an overrun step starts the next period late
-            var next = state
-            next.moveGripper(to: toolPosition(q), opening: q["gripper"] ?? next.gripper.opening)
-            next.armPoints = armPoints(q)
-            state = next
+            follow(q)
             steps += 1
             let success = currentTask?.isSuccess(state) ?? false
             return SimulationStep(index: steps, timestamp: lastTick, sent: sent, scene: state, isSuccess: success,
                                   isTerminal: success || steps >= maxSteps,
                                   reachedDistractor: currentTask?.reachedDistractor(state) ?? false)
         }
+    }
+
+    /// Brings the scene up to date with the arm's present joints (gripper, held object,
+    /// pushes) without sending anything.
+    ///
+    /// ``step(_:)`` does this after each action and the camera before each frame, so a
+    /// control loop may also drive ``arm`` itself (through its own safety layer, as with
+    /// hardware) and still see the scene follow in ``camera``'s frames.
+    /// - Returns: The updated scene.
+    /// - Throws: What reading the joints throws.
+    @discardableResult
+    public func update() throws -> TabletopScene {
+        let q = try readJoints()
+        return lock.withLock {
+            follow(q)
+            return state
+        }
+    }
+
+    /// Moves the scene's gripper to where joints `q` put it (lock held).
+    private func follow(_ q: JointPositions) {
+        var next = state
+        next.moveGripper(to: toolPosition(q), opening: q["gripper"] ?? next.gripper.opening)
+        next.armPoints = armPoints(q)
+        state = next
     }
 
     /// Sends joint targets toward ``homePositions`` until the arm is there (the step
@@ -189,10 +222,16 @@ public final class SimulatedWorld: @unchecked Sendable {
 final class SceneStore: @unchecked Sendable {
     private let lock = NSLock()
     private var value: TabletopScene
+    /// Brings the scene up to date (set by the world; called before each frame).
+    var refresh: (() -> Void)?
     init(_ scene: TabletopScene) { value = scene }
     var scene: TabletopScene {
         get { lock.withLock { value } }
         set { lock.withLock { value = newValue } }
+    }
+    func refreshedScene() -> TabletopScene {
+        refresh?()
+        return scene
     }
 }
 
