@@ -37,6 +37,13 @@ import Testing
         }
     }
 
+    @Test func scenariosSurviveJSON() throws {
+        var scenario = TabletopScenario.generate(seed: 9, family: .pick)
+        scenario.scene.moveGripper(to: SIMD3(0, -0.18, 0.02), opening: 0)
+        let data = try JSONEncoder().encode(scenario)
+        #expect(try JSONDecoder().decode(TabletopScenario.self, from: data) == scenario)
+    }
+
     @Test(arguments: TaskFamily.allCases)
     func scenariosNameTheirTarget(family: TaskFamily) {
         var phrasings = Set<String>()

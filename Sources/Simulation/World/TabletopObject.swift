@@ -3,6 +3,7 @@ import Perception
 /// The colour of an object on the simulated table.
 public enum ObjectColor: String, CaseIterable, Sendable, Codable {
     case red, green, blue, yellow, purple, orange
+    // Six colours far apart in hue, so a 224-pixel frame tells them apart.
 
     /// The colour the renderer paints the object's lit faces with (0–255 per channel).
     public var drawingColor: DrawingColor {

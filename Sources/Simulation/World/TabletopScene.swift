@@ -14,9 +14,9 @@ import Foundation
 /// scene.moveGripper(to: SIMD3(0, -0.18, 0.02), opening: 0)
 /// print(scene.contactOrder)
 /// ```
-public struct TabletopScene: Sendable, Equatable {
+public struct TabletopScene: Sendable, Equatable, Codable {
     /// The table and the region where objects are placed.
-    public struct Table: Sendable, Equatable {
+    public struct Table: Sendable, Equatable, Codable {
         /// The table top's extent along x, metres.
         public var x: ClosedRange<Double>
         /// The table top's extent along y, metres.
@@ -44,7 +44,7 @@ public struct TabletopScene: Sendable, Equatable {
     }
 
     /// The gripper: where its tool point is and how far it is open.
-    public struct Gripper: Sendable, Equatable {
+    public struct Gripper: Sendable, Equatable, Codable {
         /// The tool point (between the fingertips) in the base frame, metres.
         public var position: SIMD3<Double>
         /// The opening, 0 closed to 1 fully open.
@@ -243,7 +243,7 @@ extension TabletopScene {
     /// both words and every layout has a confusable distractor.
     /// - Parameters:
     ///   - seed: Fixes the layout completely.
-    ///   - objectCount: How many objects, chosen from this range (at least 2).
+    ///   - objectCount: How many objects, chosen from this range (2 to 6).
     ///   - gripper: Where the gripper starts, metres.
     public static func random(seed: UInt64, objectCount: ClosedRange<Int> = 3...5, table: Table = .so101,
                               gripper: Gripper = Gripper(position: SIMD3(0, -0.2, 0.1), opening: 0.5)) -> TabletopScene {
@@ -255,7 +255,8 @@ extension TabletopScene {
     public static func random(using rng: inout SeededRandom, objectCount: ClosedRange<Int> = 3...5,
                               table: Table = .so101,
                               gripper: Gripper = Gripper(position: SIMD3(0, -0.2, 0.1), opening: 0.5)) -> TabletopScene {
-        precondition(objectCount.lowerBound >= 2, "TabletopScene: a layout needs at least two objects")
+        precondition(objectCount.lowerBound >= 2 && objectCount.upperBound <= 6,
+                     "TabletopScene: layouts have 2 to 6 objects, not \(objectCount)")
         let count = Int.random(in: objectCount, using: &rng)
         // Kinds: the first is free; the second shares its colour or its shape; the rest differ.
         var kinds: [(ObjectColor, ObjectShape)] = []

@@ -13,7 +13,10 @@ public enum TaskFamily: String, CaseIterable, Sendable, Codable {
 /// A side as the simulated camera sees it. The default camera faces the arm, so the
 /// image's left is the arm's right: −x in the base frame.
 public enum PushDirection: String, CaseIterable, Sendable, Codable {
-    case left, right
+    /// Toward the image's left edge.
+    case left
+    /// Toward the image's right edge.
+    case right
 
     /// The direction's sign along the base frame's x axis (−1 for left, +1 for right).
     public var sign: Double { self == .left ? -1 : 1 }
@@ -29,7 +32,7 @@ public enum PushDirection: String, CaseIterable, Sendable, Codable {
 /// - push: the object moved more than ``pushDistance`` in the named direction;
 /// - pick: the object held by the gripper with its bottom at least ``liftHeight`` above
 ///   the table.
-public struct TabletopTask: Sendable, Equatable {
+public struct TabletopTask: Sendable, Equatable, Codable {
     /// Horizontal distance from the object's centre that counts as reached, metres.
     public static let reachRadius = 0.03
     /// Height above the object's top that still counts as reached, metres.
@@ -111,7 +114,7 @@ public struct TabletopTask: Sendable, Equatable {
 }
 
 /// A seeded layout together with a task posed on it: everything an episode starts from.
-public struct TabletopScenario: Sendable, Equatable {
+public struct TabletopScenario: Sendable, Equatable, Codable {
     /// The layout.
     public var scene: TabletopScene
     /// The task.
