@@ -264,33 +264,59 @@ extension ArmCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve a simulated arm on a pseudo-terminal until stopped.",
             discussion: "Prints the pty path on the first line of stdout; any program (the vendors' SDKs too) can open it as a serial port.")
-        @Option(help: "Arm profile to simulate.") var profile = "so101-follower"
-        @Option(help: "Protocol; must match the profile's (given for clarity in scripts).")
-        var `protocol`: ServoProtocolFamily?
-        @Option(help: "Servo top speed in ticks per second.") var speed = 3000.0
+        @OptionGroup var options: SimArmOptions
+        func run() throws { try options.serve() }
+    }
+}
 
-        func run() throws {
-            let p = try ArmProfile.load(profile)
-            if let pr = `protocol`, pr != p.protocolFamily {
-                throw ValidationError("profile \(p.name) speaks \(p.protocolFamily.rawValue), not \(pr.rawValue)")
-            }
-            let sim = try VirtualServoBus(profile: p, maxSpeed: speed)
-            sim.start()
-            print(sim.path)
-            fflush(stdout)
-            FileHandle.standardError.write(Data("simulating \(p.name) (\(p.protocolFamily.rawValue), ids \(p.joints.map { String($0.id) }.joined(separator: ","))) — Ctrl-C to stop\n".utf8))
-            let stop = DispatchSemaphore(value: 0)
-            var sources: [DispatchSourceSignal] = []
-            for sig in [SIGINT, SIGTERM] {
-                signal(sig, SIG_IGN)
-                let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                s.setEventHandler { stop.signal() }
-                s.resume()
-                sources.append(s)
-            }
-            stop.wait()
-            sim.stop()
+/// Options of a simulated arm, shared by `vla arm sim` and `vla sim arm`.
+struct SimArmOptions: ParsableArguments {
+    @Option(help: "Arm profile to simulate.") var profile = "so101-follower"
+    @Option(help: "Protocol; must match the profile's (given for clarity in scripts).")
+    var `protocol`: ServoProtocolFamily?
+    @Option(help: "Servo top speed in ticks per second.") var speed = 3000.0
+
+    func validate() throws {
+        let p = try ArmProfile.load(profile)
+        if let pr = `protocol`, pr != p.protocolFamily {
+            throw ValidationError("profile \(p.name) speaks \(p.protocolFamily.rawValue), not \(pr.rawValue)")
         }
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    func serve() throws {
+        let p = try ArmProfile.load(profile)
+        let sim = try VirtualServoBus(profile: p, maxSpeed: speed)
+        sim.start()
+        print(sim.path)
+        fflush(stdout)
+        FileHandle.standardError.write(Data("simulating \(p.name) (\(p.protocolFamily.rawValue), ids \(p.joints.map { String($0.id) }.joined(separator: ","))) — Ctrl-C to stop\n".utf8))
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { stop.signal() }
+            s.resume()
+            sources.append(s)
+        }
+        stop.wait()
+        sim.stop()
+    }
+}
+
+/// `vla sim …`: simulated hardware. `vla sim arm --protocol feetech|dynamixel --profile NAME`
+/// is the same as `vla arm sim`; list `SimCommand.self` in `VLACommand`'s subcommands
+/// to enable it.
+struct SimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim", abstract: "Serve simulated hardware.", subcommands: [Arm.self])
+
+    struct Arm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve a simulated arm on a pseudo-terminal until stopped (prints the pty path first).")
+        @OptionGroup var options: SimArmOptions
+        func run() throws { try options.serve() }
     }
 }
 
