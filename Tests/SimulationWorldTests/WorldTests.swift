@@ -74,6 +74,20 @@ import Testing
         #expect(world.stepCount == 0)
     }
 
+    @Test func aYawTurnsTheJawsInPlace() throws {
+        let world = try SimulatedWorld.kinematic()
+        try world.reset(seed: 6, family: .pick)
+        let before = world.scene.gripper
+        let image = world.camera.renderer.render(world.scene)
+        _ = try world.step(.endEffectorDelta(dx: 0, dy: 0, dz: 0, droll: 0, dpitch: 0, dyaw: 0.15, gripper: 0.5))   // within the 0.2 rad joint step
+        let after = world.scene.gripper
+        let turned = acos(min(1, (before.jawAxis * after.jawAxis).sum()))
+        #expect(abs(turned - 0.15) < 0.02)
+        let moved = after.position - before.position
+        #expect((moved * moved).sum().squareRoot() < 0.003)
+        #expect(world.camera.renderer.render(world.scene) != image)
+    }
+
     @Test func theTableStopsTheGripperAndSaysSo() throws {
         let world = try SimulatedWorld.kinematic()
         try world.reset(seed: 2, family: .reach)

@@ -124,6 +124,7 @@ public final class SimulatedWorld: @unchecked Sendable {
             var next = scenario.scene
             next.gripper = TabletopScene.Gripper(position: toolPosition(q), opening: q["gripper"] ?? 0.5)
             next.armPoints = armPoints(q)
+            (next.gripper.jawAxis, next.gripper.wristAxis) = toolAxes(q)
             next.resetContacts()
             state = next
             currentTask = scenario.task
@@ -176,6 +177,7 @@ public final class SimulatedWorld: @unchecked Sendable {
         var next = state
         next.moveGripper(to: toolPosition(q), opening: q["gripper"] ?? next.gripper.opening)
         next.armPoints = armPoints(q)
+        (next.gripper.jawAxis, next.gripper.wristAxis) = toolAxes(q)
         state = next
     }
 
@@ -202,6 +204,13 @@ public final class SimulatedWorld: @unchecked Sendable {
     public func toolPosition(_ q: JointPositions) -> SIMD3<Double> {
         let p = kinematics.forward(kinematics.joints.map { q[$0.name] ?? 0 }).position
         return SIMD3(p[0], p[1], p[2])
+    }
+
+    /// The tool frame's x axis (the fingers open along it) and its y axis (from the
+    /// fingertips toward the wrist) for `q`, in the base frame.
+    func toolAxes(_ q: JointPositions) -> (jaw: SIMD3<Double>, wrist: SIMD3<Double>) {
+        let r = kinematics.forward(kinematics.joints.map { q[$0.name] ?? 0 }).rotation
+        return (SIMD3(r[0], r[3], r[6]), SIMD3(r[1], r[4], r[7]))
     }
 
     /// The joint origins from the base to the tool point for `q`, metres.

@@ -162,9 +162,9 @@ public struct TabletopRenderer: Sendable {
         let edge = DrawingColor(gray: 45)
         let gap = 0.008 + 0.034 * g.opening
         let palm = 0.035
-        let side = SIMD3<Double>(1, 0, 0)
+        let side = g.jawAxis
         let tipA = g.position + side * (gap / 2), tipB = g.position - side * (gap / 2)
-        let up = SIMD3<Double>(0, 0, palm)
+        let up = g.wristAxis * palm
         if let wrist {
             image.drawLine(from: camera.pixel(wrist), to: camera.pixel(g.position + up), color: edge,
                            thickness: thickness(0.014, at: g.position + up))

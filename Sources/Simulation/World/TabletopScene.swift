@@ -51,6 +51,10 @@ public struct TabletopScene: Sendable, Equatable, Codable {
         public var opening: Double
         /// The id of the object held between the fingers, if any.
         public var graspedObjectID: Int?
+        /// The unit direction the fingers open along, in the base frame (drawing only).
+        public var jawAxis = SIMD3<Double>(1, 0, 0)
+        /// The unit direction from the fingertips back toward the wrist (drawing only).
+        public var wristAxis = SIMD3<Double>(0, 0, 1)
         /// The held object's position relative to the tool point, metres.
         var graspOffset = SIMD3<Double>(0, 0, 0)
 
