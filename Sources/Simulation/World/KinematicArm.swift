@@ -9,7 +9,7 @@ import RobotCore
 /// profile's kinematics (`SerialChainKinematics.applyDelta`) and every target is held
 /// to the profile's joint limits and maximum step, with the clamps returned. Use a
 /// ``ServoArm`` on a ``VirtualServoBus`` instead when the loop should cross a real pty
-/// and wait for motors (``SimulatedWorld/servoBus(profile:clock:cameraSize:)``).
+/// and wait for motors (``SimulatedWorld/servoBus(profile:clock:cameraSize:maxSpeed:)``).
 public final class KinematicArm: Arm, @unchecked Sendable {
     /// The arm model.
     public let profile: ArmProfile

@@ -11,8 +11,13 @@ import RobotCore
 /// kinematics says it is, and lets the scene's physics push, grasp or carry objects.
 /// With a ``KinematicArm`` and a ``SimulationClock`` (``kinematic(clock:cameraSize:)``)
 /// an episode takes milliseconds; with a ``ServoArm`` on a ``VirtualServoBus``
-/// (``servoBus(profile:clock:cameraSize:)``) every command crosses a pty as Feetech
-/// bytes, exactly as it would to a real SO-101.
+/// (``servoBus(profile:clock:cameraSize:maxSpeed:)``) every command crosses a pty as
+/// Feetech bytes, exactly as it would to a real SO-101.
+///
+/// A loop that wants to treat the simulator exactly like hardware can skip ``step(_:)``:
+/// it sends actions to ``arm`` itself and reads frames from ``camera``; before each
+/// frame the scene catches up with the arm's joints (``update()``), and ``isSuccess``
+/// reports the task's state.
 ///
 /// ```swift
 /// let world = try SimulatedWorld.kinematic()
