@@ -160,7 +160,7 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
         case .fileNotFound(let p): return "calibration file \(p) not found — run `vla arm calibrate`"
         case .missingJoint(let j): return "calibration has no entry for joint \(j)"
         case .idMismatch(let j, let c, let p): return "calibration of \(j) is for servo \(c), the profile has servo \(p)"
-        case .emptyRange(let j): return "calibration of \(j): range_min must be below range_max"
+        case .emptyRange(let j): return "calibration of \(j): range_min must be below range_max — move every joint from end to end during the range sweep"
         case .offsetOutOfRange(let j, let o, let r): return "calibration of \(j): homing offset \(o) outside \(r)"
         }
     }
