@@ -91,3 +91,36 @@ import Testing
         #expect(throws: SerialPortError.disconnected(path: path)) { _ = try port.read(count: 1, timeout: 0.5) }
     }
 }
+
+/// `vla arm ports` reads sysfs; a fake /dev and /sys tree checks the walk to the USB device.
+@Suite struct SerialPortInfoTests {
+    @Test func findsUSBIdentityAndByIDAliases() throws {
+        let fm = FileManager.default
+        let root = NSTemporaryDirectory() + "swiftvla-ports-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? fm.removeItem(atPath: root) }
+        let dev = root + "/dev", sys = root + "/sys"
+        try fm.createDirectory(atPath: dev + "/serial/by-id", withIntermediateDirectories: true)
+        for name in ["ttyUSB0", "ttyACM10", "ttyACM2", "ttyS0", "null"] {
+            fm.createFile(atPath: dev + "/" + name, contents: nil)
+        }
+        try fm.createSymbolicLink(atPath: dev + "/serial/by-id/usb-1a86_USB_Single_Serial_5A46-if00",
+                                  withDestinationPath: "../../ttyUSB0")
+        let usb = sys + "/devices/usb1/1-1"
+        try fm.createDirectory(atPath: usb + "/1-1:1.0", withIntermediateDirectories: true)
+        for (file, text) in [("idVendor", "1a86\n"), ("idProduct", "55d3\n"), ("serial", "5A46\n"),
+                             ("manufacturer", "QinHeng\n"), ("product", "USB Single Serial\n")] {
+            try text.write(toFile: usb + "/" + file, atomically: true, encoding: .utf8)
+        }
+        try fm.createDirectory(atPath: sys + "/class/ttyUSB0", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: sys + "/class/ttyUSB0/device", withDestinationPath: usb + "/1-1:1.0")
+
+        let ports = SerialPortInfo.list(devDirectory: dev, sysDirectory: sys + "/class")
+        // USB and ACM ports in natural order; ttyS0 (no hardware behind most) and others left out.
+        #expect(ports.map(\.path) == [dev + "/ttyACM2", dev + "/ttyACM10", dev + "/ttyUSB0"])
+        let usb0 = try #require(ports.last)
+        #expect(usb0.vendorID == "1a86" && usb0.productID == "55d3" && usb0.serialNumber == "5A46")
+        #expect(usb0.product == "USB Single Serial")
+        #expect(usb0.aliases.map { ($0 as NSString).lastPathComponent } == ["usb-1a86_USB_Single_Serial_5A46-if00"])
+        #expect(ports[0].vendorID == nil)
+    }
+}
