@@ -12,6 +12,7 @@ struct VLACommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [
+            RunCommand.self,
             LMCommand.self,
             ActCommand.self,
             EpisodesCommand.self,

@@ -1,0 +1,207 @@
+import ArgumentParser
+import Foundation
+import Simulation
+import VLA
+
+/// Set by SIGINT/SIGTERM; the control loop checks it every step.
+nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a policy in closed loop: camera → policy → safety → arm, recording the episode.",
+        discussion: """
+        This version drives the built-in simulator: a tabletop scene rendered by a simulated \
+        camera and an SO-101 follower reached over a pseudo-terminal through the real Feetech \
+        driver and its safety layer (--fast uses an instant kinematic arm instead). Each step \
+        takes the freshest frame, asks the policy for an action, and sends it through safety \
+        to the arm, at --hz. The run ends on task success, at --max-steps, or on Ctrl-C, \
+        which stops the arm safely and keeps the episode.
+
+        Every run is recorded as an episode (meta.json, steps.log, frames.bin; see `vla \
+        episodes --help`) unless --no-record; the path is printed as soon as recording starts.
+        A live line on stderr shows step, rate, per-stage latency and the last action.
+
+        The policy is an OpenVLA-layout model (--model), or the simulator's scripted expert
+        (--expert), which records demonstrations. No trained model is bundled yet.
+
+        Examples:
+          vla run --expert --task pick --seed 3
+          vla run --model Tests/Fixtures/openvla/tiny --unnorm-key sim_tabletop --max-steps 20
+          vla run --expert --task push --fast --no-record --json
+        """
+    )
+
+    @Option(help: "An OpenVLA-layout model folder.")
+    var model: String?
+
+    @Flag(help: "Use the simulator's scripted expert as the policy (demonstrations).")
+    var expert = false
+
+    @Option(help: "The instruction given to the policy (default: the simulated task's own).")
+    var instruction: String?
+
+    @Option(help: "Simulated task family: reach, push or pick.")
+    var task: String = "reach"
+
+    @Option(help: "Seed of the simulated layout (and of the expert's noise).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Control rate in Hz.")
+    var hz: Double = 10
+
+    @Option(help: "Stop after this many steps.")
+    var maxSteps: Int = 100
+
+    @Option(help: "Which dataset statistics un-normalise the policy's actions.")
+    var unnormKey: String?
+
+    @Option(help: "Folder that receives the episode.")
+    var episodes: String = "episodes"
+
+    @Flag(help: "Do not record the episode.")
+    var noRecord = false
+
+    @Flag(help: "Use an instant kinematic arm on a simulated clock instead of the servo bus on a pty.")
+    var fast = false
+
+    @Flag(help: "Print the summary as JSON on stdout.")
+    var json = false
+
+    func validate() throws {
+        guard (model == nil) != !expert else { throw ValidationError("give exactly one of --model DIR and --expert") }
+        guard TaskFamily(rawValue: task) != nil else {
+            throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard hz > 0 && hz <= 1000, maxSteps > 0 else { throw ValidationError("--hz must be in (0, 1000] and --max-steps positive") }
+    }
+
+    func run() throws {
+        let family = TaskFamily(rawValue: task)!
+        var policy: VLAPolicy?
+        if let model {
+            do {
+                let bar = ProgressBar("loading \(URL(fileURLWithPath: model).lastPathComponent)", total: 4)
+                policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey) { done, _ in bar.update(done) }
+                bar.finish()
+            } catch { throw fail(error) }
+        }
+        let world: SimulatedWorld
+        var bus: VirtualServoBus?
+        do {
+            if fast {
+                world = try SimulatedWorld.kinematic()
+            } else {
+                let made = try SimulatedWorld.servoBus()
+                world = made.0
+                bus = made.1
+            }
+        } catch { throw fail(error) }
+        defer { bus?.stop() }
+        world.controlPeriod = 1 / hz
+        world.maxSteps = maxSteps
+        let simTask: TabletopTask
+        do { simTask = try world.reset(seed: seed, family: family) } catch { throw fail(error) }
+        let said = instruction ?? simTask.instruction
+        var scripted = ScriptedExpert(seed: seed)
+        scripted.reset(for: simTask)
+
+        var writer: EpisodeWriter?
+        if !noRecord {
+            do {
+                let meta = EpisodeMetadata(
+                    instruction: said, actionSpace: .endEffectorDelta, actionNames: RobotAction.endEffectorDeltaNames,
+                    jointNames: world.arm.jointNames, model: model ?? "scripted-expert", armProfile: world.arm.name,
+                    arm: fast ? "simulated (kinematic)" : "simulated (servo bus on \(bus?.path ?? "pty"))",
+                    camera: .init(name: "simulated", width: world.camera.size.width, height: world.camera.size.height, fps: hz),
+                    rate: hz, safetyLimits: world.arm.safetyLimits,
+                    extra: ["task": family.rawValue, "seed": "\(seed)", "scene_instruction": simTask.instruction])
+                try FileManager.default.createDirectory(atPath: episodes, withIntermediateDirectories: true)
+                writer = try EpisodeWriter(in: URL(fileURLWithPath: episodes), metadata: meta)
+                printError("recording to \(writer!.url.path)")
+            } catch { throw fail(error) }
+        }
+
+        stopRequested = 0
+        // A parent may have started us with these signals blocked (test runners do); a robot
+        // must always stop on Ctrl-C or SIGTERM, so make sure they are delivered.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        signal(SIGINT) { _ in stopRequested = 1 }
+        signal(SIGTERM) { _ in stopRequested = 1 }
+        defer { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
+
+        var outcome = EpisodeOutcome.maxSteps
+        var lastSequence: UInt64?
+        var latencies: [Double] = []
+        var steps = 0
+        var reachedDistractor = false
+        let start = Timestamp.now()
+        do {
+            try world.camera.open()
+            while steps < maxSteps {
+                if stopRequested != 0 { outcome = .interrupted; break }
+                let frame = try world.camera.latestFrame(newerThan: lastSequence)
+                lastSequence = frame.sequence
+                let observation = try world.arm.observe()
+                let t0 = Timestamp.now()
+                let action: RobotAction
+                var tokens: [Int]?
+                var timings: [String: Double] = [:]
+                if let policy {
+                    let out = try policy.predictAction(image: frame.image, instruction: said)
+                    action = out.action
+                    tokens = out.tokens
+                    timings = ["preprocess": out.timing.preprocess, "vision": out.timing.vision,
+                               "prefill": out.timing.prefill, "decode": out.timing.decode]
+                } else {
+                    action = scripted.action(for: world.scene, task: simTask, timestamp: frame.timestamp)
+                }
+                let thinking = Timestamp.now().seconds(since: t0)
+                latencies.append(thinking)
+                let step = try world.step(action)
+                steps = step.index
+                reachedDistractor = reachedDistractor || step.reachedDistractor
+                _ = try writer?.append(EpisodeStep(timestamp: frame.timestamp, observation: observation, sent: step.sent,
+                                                   tokens: tokens, timings: timings, done: step.isTerminal,
+                                                   reward: step.isSuccess ? 1 : 0), frame: frame)
+                let rate = Double(steps) / max(Timestamp.now().seconds(since: start), 1e-9)
+                let shown = action.values.map { String(format: "%+.3f", $0) }.joined(separator: " ")
+                if isatty(STDERR_FILENO) != 0 {
+                    FileHandle.standardError.write(String(format: "\r\u{1B}[Kstep %d  %.1f Hz  policy %.1f ms  action [%@]%@",
+                                                          steps, rate, thinking * 1e3, shown, step.sent.wasClamped ? "  (clamped)" : "").data(using: .utf8)!)
+                }
+                if step.isSuccess { outcome = .success; break }
+            }
+        } catch {
+            if isatty(STDERR_FILENO) != 0 { printError("") }
+            _ = try? world.arm.disconnect()
+            _ = try? writer?.finish(outcome: .error, message: "\(error)")
+            throw fail(error)
+        }
+        if isatty(STDERR_FILENO) != 0 { printError("") }
+        try? world.arm.disconnect()
+        let summary: EpisodeSummary?
+        do { summary = try writer?.finish(outcome: outcome) } catch { throw fail(error) }
+        let seconds = Timestamp.now().seconds(since: start)
+        let sorted = latencies.sorted()
+        let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+        if json {
+            var out: [String: Any] = ["outcome": outcome.rawValue, "steps": steps, "seconds": seconds,
+                                      "instruction": said, "task": family.rawValue, "seed": seed,
+                                      "reached_distractor": reachedDistractor, "policy_median_ms": median * 1e3]
+            if let dir = writer?.url.path { out["episode"] = dir }
+            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\"\(said)\": \(outcome) after \(steps) steps in \(String(format: "%.1f", seconds)) s" +
+                  (reachedDistractor ? " (touched a distractor first)" : "") +
+                  String(format: "; policy median %.1f ms per step", median * 1e3))
+            if let writer, summary != nil { print("episode: \(writer.url.path)") }
+        }
+        if outcome == .interrupted { throw ExitCode(130) }
+    }
+}

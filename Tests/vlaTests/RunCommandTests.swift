@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("vla run in the simulator", .serialized)
+struct RunCommandTests {
+    @Test("the scripted expert solves a pick task (kinematic arm) and the episode is recorded")
+    func expertSolvesPick() throws {
+        let dir = try TestSupport.temporaryDirectory("run")
+        let r = try VLABinary.run(["run", "--expert", "--task", "pick", "--seed", "3", "--fast",
+                                   "--episodes", dir.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["outcome"] as? String == "success")
+        let episode = try #require(json["episode"] as? String)
+        #expect(r.stderr.contains("recording to \(episode)"))
+        let list = try VLABinary.run(["episodes", "show", episode, "--json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("success"))
+    }
+
+    @Test("a VLA policy drives the arm over the simulated servo bus; its tokens and timings are recorded")
+    func policyLoop() throws {
+        let dir = try TestSupport.temporaryDirectory("run")
+        let r = try VLABinary.run(["run", "--model", "Tests/Fixtures/openvla/tiny", "--unnorm-key", "sim_tabletop",
+                                   "--max-steps", "3", "--episodes", dir.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["steps"] as? Int == 3)
+        #expect(["max_steps", "success"].contains(json["outcome"] as? String))
+        let episode = try #require(json["episode"] as? String)
+        let steps = try String(contentsOfFile: episode + "/steps.log", encoding: .isoLatin1)
+        #expect(steps.contains("\"tokens\""))
+    }
+
+    @Test("Ctrl-C stops the loop, leaves the arm safe, keeps the episode as interrupted, exits 130")
+    func interrupted() throws {
+        let dir = try TestSupport.temporaryDirectory("run")
+        let p = Process()
+        p.executableURL = try #require(VLABinary.url)
+        p.arguments = ["run", "--expert", "--task", "push", "--hz", "5", "--max-steps", "1000", "--episodes", dir.path]
+        p.currentDirectoryURL = TestSupport.repositoryRoot
+        let log = dir.appendingPathComponent("stderr.txt")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: log)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // Interrupt once the loop runs (recording has started), however slow the machine.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !((try? String(contentsOf: log, encoding: .utf8))?.contains("recording to") ?? false) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Thread.sleep(forTimeInterval: 1.0)
+        p.interrupt()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+        let episodes = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "stderr.txt" }
+        #expect(episodes.count == 1)
+        let end = try String(contentsOfFile: dir.appendingPathComponent(episodes[0]).appendingPathComponent("end.json").path, encoding: .utf8)
+        #expect(end.contains("interrupted"))
+    }
+
+    @Test("--model and --expert are exclusive, and the task family is checked")
+    func validation() throws {
+        #expect(try VLABinary.run(["run"]).status != 0)
+        let r = try VLABinary.run(["run", "--expert", "--task", "fly"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("reach, push, pick"))
+    }
+}
