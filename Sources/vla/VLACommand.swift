@@ -13,6 +13,7 @@ struct VLACommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self,
+            ReplayCommand.self,
             LMCommand.self,
             ActCommand.self,
             EpisodesCommand.self,

@@ -68,3 +68,23 @@ struct RunCommandTests {
         #expect(r.stderr.contains("reach, push, pick"))
     }
 }
+
+@Suite("vla replay")
+struct ReplayCommandTests {
+    @Test("a recorded episode replays through a policy into numbers and an HTML report")
+    func replay() throws {
+        let dir = try TestSupport.temporaryDirectory("replay")
+        let run = try VLABinary.run(["run", "--expert", "--task", "reach", "--seed", "2", "--fast", "--episodes", dir.path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let episode = try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["episode"] as? String)
+        let r = try VLABinary.run(["replay", episode, "--model", "Tests/Fixtures/openvla/tiny", "--unnorm-key", "sim_tabletop", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let steps = try #require(json["steps"] as? Int)
+        #expect(steps > 0)
+        let errors = try #require(json["mean_abs_error"] as? [String: Double])
+        #expect(Set(errors.keys) == ["x", "y", "z", "roll", "pitch", "yaw", "gripper"])
+        let html = try String(contentsOfFile: try #require(json["report"] as? String), encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("data:image/png;base64,"))
+    }
+}
