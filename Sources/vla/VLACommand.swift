@@ -14,6 +14,7 @@ struct VLACommand: ParsableCommand {
         subcommands: [
             RunCommand.self,
             ReplayCommand.self,
+            RecordCommand.self,
             LMCommand.self,
             ActCommand.self,
             EpisodesCommand.self,

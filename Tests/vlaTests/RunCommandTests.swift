@@ -88,3 +88,17 @@ struct ReplayCommandTests {
         #expect(html.contains("<svg") && html.contains("data:image/png;base64,"))
     }
 }
+
+@Suite("vla record")
+struct RecordCommandTests {
+    @Test("records one successful demonstration per seed")
+    func record() throws {
+        let dir = try TestSupport.temporaryDirectory("record")
+        let r = try VLABinary.run(["record", "--task", "push", "--count", "2", "--seed", "10", "--fast", "--episodes", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.contains("\"outcome\":\"success\"") })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 2)
+    }
+}
