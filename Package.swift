@@ -55,6 +55,7 @@ let package = Package(
 
         // Examples
         .executableTarget(name: "act-on-image", dependencies: ["VLA"], path: "Examples/act-on-image"),
+        .executableTarget(name: "read-episode", dependencies: ["VLA"], path: "Examples/read-episode"),
         .executableTarget(name: "sim-custom-loop", dependencies: ["Simulation", "RobotCore"], path: "Examples/sim-custom-loop"),
 
         // Tests
