@@ -15,6 +15,7 @@ struct VLACommand: ParsableCommand {
             RunCommand.self,
             ReplayCommand.self,
             RecordCommand.self,
+            SimCommand.self,
             LMCommand.self,
             ActCommand.self,
             EpisodesCommand.self,
