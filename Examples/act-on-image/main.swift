@@ -2,15 +2,15 @@
 //
 //   swift run act-on-image [MODEL_DIR] [IMAGE] [INSTRUCTION] [UNNORM_KEY]
 //
-// Defaults use the tiny test checkpoint, so it runs from the repository root as is.
+// Defaults use the bundled tiny (random-weight) model, so it runs from the repository root as is.
 import Foundation
 import VLA
 
 let args = CommandLine.arguments
-let model = args.count > 1 ? args[1] : "Tests/Fixtures/openvla/tiny"
+let model = args.count > 1 ? args[1] : "Models/tiny-random-openvla"
 let imagePath = args.count > 2 ? args[2] : "Tests/Fixtures/openvla/image0.png"
 let instruction = args.count > 3 ? args[3] : "put the red block in the bowl"
-let key = args.count > 4 ? args[4] : "sim_tabletop"
+let key: String? = args.count > 4 ? args[4] : nil
 
 do {
     let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: key)

@@ -22,18 +22,22 @@ struct RunCommand: ParsableCommand {
         episodes --help`) unless --no-record; the path is printed as soon as recording starts.
         A live line on stderr shows step, rate, per-stage latency and the last action.
 
-        The policy is an OpenVLA-layout model (--model), or the simulator's scripted expert
-        (--expert), which records demonstrations. No trained model is bundled yet.
+        The policy is an OpenVLA-layout model (--model, default Models/tiny-random-openvla:
+        random weights, it runs the loop but solves nothing), or the simulator's scripted
+        expert (--expert), which solves the tasks and records demonstrations.
 
         Examples:
+          vla run
           vla run --expert --task pick --seed 3
           vla run --model Tests/Fixtures/openvla/tiny --unnorm-key sim_tabletop --max-steps 20
           vla run --expert --task push --fast --no-record --json
         """
     )
 
-    @Option(help: "An OpenVLA-layout model folder.")
+    @Option(help: "An OpenVLA-layout model folder (default: \(RunCommand.bundledModel)).")
     var model: String?
+
+    static let bundledModel = "Models/tiny-random-openvla"
 
     @Flag(help: "Use the simulator's scripted expert as the policy (demonstrations).")
     var expert = false
@@ -69,7 +73,7 @@ struct RunCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (model == nil) != !expert else { throw ValidationError("give exactly one of --model DIR and --expert") }
+        guard !(model != nil && expert) else { throw ValidationError("give --model DIR or --expert, not both") }
         guard TaskFamily(rawValue: task) != nil else {
             throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -79,6 +83,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let family = TaskFamily(rawValue: task)!
         var policy: VLAPolicy?
+        let model = expert ? nil : (self.model ?? Self.bundledModel)
         if let model {
             do {
                 let bar = ProgressBar("loading \(URL(fileURLWithPath: model).lastPathComponent)", total: 4)

@@ -60,9 +60,45 @@ struct RunCommandTests {
         #expect(end.contains("interrupted"))
     }
 
+    @Test("a run killed with SIGKILL keeps its completed steps, and vla replay reads them all")
+    func killedRunReplays() throws {
+        let dir = try TestSupport.temporaryDirectory("run")
+        let p = Process()
+        p.executableURL = try #require(VLABinary.url)
+        p.arguments = ["run", "--max-steps", "1000", "--hz", "20", "--episodes", dir.path]  // the bundled model, servo bus on a pty
+        p.currentDirectoryURL = TestSupport.repositoryRoot
+        let log = dir.appendingPathComponent("stderr.txt")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: log)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !((try? String(contentsOf: log, encoding: .utf8))?.contains("recording to") ?? false) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Thread.sleep(forTimeInterval: 2.0)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0 != "stderr.txt" })
+        let episode = dir.appendingPathComponent(name).path
+        let show = try VLABinary.run(["episodes", "show", episode, "--json"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let r = try VLABinary.run(["replay", episode, "--model", "Models/tiny-random-openvla", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let steps = try #require(json["steps"] as? Int)
+        #expect(steps > 0)
+        let shown = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let summary = try #require(shown["summary"] as? [String: Any])
+        #expect(summary["steps"] as? Int == steps)   // every completed step replays
+        #expect(shown["status"] as? String != "finished")  // killed: no end.json
+    }
+
     @Test("--model and --expert are exclusive, and the task family is checked")
     func validation() throws {
-        #expect(try VLABinary.run(["run"]).status != 0)
+        let both = try VLABinary.run(["run", "--expert", "--model", "Models/tiny-random-openvla"])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("not both"))
         let r = try VLABinary.run(["run", "--expert", "--task", "fly"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("reach, push, pick"))
