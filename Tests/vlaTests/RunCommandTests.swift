@@ -4,6 +4,25 @@ import TestSupport
 
 @Suite("vla run in the simulator", .serialized)
 struct RunCommandTests {
+    /// Starts `vla run ARGUMENTS --episodes DIR` and returns once the loop runs (recording
+    /// has started), however slow the machine; stderr goes to DIR/stderr.txt.
+    static func startRecording(_ arguments: [String], in dir: URL) throws -> Process {
+        let p = Process()
+        p.executableURL = try #require(VLABinary.url)
+        p.arguments = ["run"] + arguments + ["--episodes", dir.path]
+        p.currentDirectoryURL = TestSupport.repositoryRoot
+        let log = dir.appendingPathComponent("stderr.txt")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: log)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !((try? String(contentsOf: log, encoding: .utf8))?.contains("recording to") ?? false) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return p
+    }
+
     @Test("the scripted expert solves a pick task (kinematic arm) and the episode is recorded")
     func expertSolvesPick() throws {
         let dir = try TestSupport.temporaryDirectory("run")
@@ -36,20 +55,7 @@ struct RunCommandTests {
     @Test("Ctrl-C stops the loop, leaves the arm safe, keeps the episode as interrupted, exits 130")
     func interrupted() throws {
         let dir = try TestSupport.temporaryDirectory("run")
-        let p = Process()
-        p.executableURL = try #require(VLABinary.url)
-        p.arguments = ["run", "--expert", "--task", "push", "--hz", "5", "--max-steps", "1000", "--episodes", dir.path]
-        p.currentDirectoryURL = TestSupport.repositoryRoot
-        let log = dir.appendingPathComponent("stderr.txt")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        p.standardError = try FileHandle(forWritingTo: log)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        // Interrupt once the loop runs (recording has started), however slow the machine.
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, !((try? String(contentsOf: log, encoding: .utf8))?.contains("recording to") ?? false) {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
+        let p = try Self.startRecording(["--expert", "--task", "push", "--hz", "5", "--max-steps", "1000"], in: dir)
         Thread.sleep(forTimeInterval: 1.0)
         p.interrupt()
         p.waitUntilExit()
@@ -63,19 +69,7 @@ struct RunCommandTests {
     @Test("a run killed with SIGKILL keeps its completed steps, and vla replay reads them all")
     func killedRunReplays() throws {
         let dir = try TestSupport.temporaryDirectory("run")
-        let p = Process()
-        p.executableURL = try #require(VLABinary.url)
-        p.arguments = ["run", "--max-steps", "1000", "--hz", "20", "--episodes", dir.path]  // the bundled model, servo bus on a pty
-        p.currentDirectoryURL = TestSupport.repositoryRoot
-        let log = dir.appendingPathComponent("stderr.txt")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        p.standardError = try FileHandle(forWritingTo: log)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, !((try? String(contentsOf: log, encoding: .utf8))?.contains("recording to") ?? false) {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
+        let p = try Self.startRecording(["--max-steps", "1000", "--hz", "20"], in: dir)  // the bundled model, servo bus on a pty
         Thread.sleep(forTimeInterval: 2.0)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()

@@ -154,19 +154,9 @@ public final class LlamaModel: @unchecked Sendable {
     /// Creates a model with random weights (uniform in ±`scale`, norms at 1), for benchmarks and tests.
     public init(configuration c: LlamaConfiguration, seed: UInt64, scale: Float = 0.02) {
         self.configuration = c
-        var state = seed &+ 0x9E3779B97F4A7C15
+        var generator = SplitMix64(seed: seed)
         func random(_ shape: [Int], _ s: Float = scale) -> Tensor {
-            let t = Tensor(shape: shape)
-            for k in 0..<t.count {
-                // SplitMix64 → uniform in [-s, s)
-                state &+= 0x9E3779B97F4A7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-                z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-                z ^= z >> 31
-                t.data[k] = (Float(z >> 40) / Float(1 << 24) * 2 - 1) * s
-            }
-            return t
+            Tensor.uniform(shape, scale: s, using: &generator)
         }
         func ones(_ n: Int) -> Tensor { let t = Tensor(shape: [n]); t.fill(1); return t }
         let d = c.hiddenSize, hd = c.headDimension, qkvRows = (c.attentionHeads + 2 * c.keyValueHeads) * hd, i = c.intermediateSize

@@ -65,19 +65,9 @@ public final class PrismaticProjector: @unchecked Sendable {
         self.visionDimension = visionDimension
         self.llmDimension = llmDimension
         self.isFused = fused
-        var state = seed &+ 0x9E3779B97F4A7C15
+        var generator = SplitMix64(seed: seed)
         func random(_ shape: [Int]) -> Tensor {
-            let t = Tensor(shape: shape)
-            for k in 0..<t.count {
-                // SplitMix64 → uniform in [-scale, scale)
-                state &+= 0x9E3779B97F4A7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-                z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-                z ^= z >> 31
-                t.data[k] = (Float(z >> 40) / Float(1 << 24) * 2 - 1) * scale
-            }
-            return t
+            Tensor.uniform(shape, scale: scale, using: &generator)
         }
         let first = fused ? 4 * visionDimension : llmDimension
         fc1 = random([first, visionDimension]); fc1Bias = random([first])

@@ -241,19 +241,9 @@ public final class VisionEncoder: @unchecked Sendable {
         let made = blockCount ?? c.layers
         precondition(made >= 0 && made <= c.layers, "VisionEncoder: blockCount \(made) outside 0...\(c.layers)")
         configuration = c
-        var state = seed &+ 0x9E3779B97F4A7C15
+        var generator = SplitMix64(seed: seed)
         func random(_ shape: [Int]) -> Tensor {
-            let t = Tensor(shape: shape)
-            for k in 0..<t.count {
-                // SplitMix64 → uniform in [-scale, scale)
-                state &+= 0x9E3779B97F4A7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-                z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-                z ^= z >> 31
-                t.data[k] = (Float(z >> 40) / Float(1 << 24) * 2 - 1) * scale
-            }
-            return t
+            Tensor.uniform(shape, scale: scale, using: &generator)
         }
         func ones(_ n: Int) -> Tensor { let t = Tensor(shape: [n]); t.fill(1); return t }
         let d = c.hiddenSize, inter = c.intermediateSize
