@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 // ----------------------------------------------------------------------------
 // Matrix products through OpenBLAS
@@ -12,7 +13,16 @@ import COpenBLAS
 // ----------------------------------------------------------------------------
 
 /// Matrix products on OpenBLAS.
+///
+/// Every call holds one process-wide lock. Debian's OpenBLAS 0.3.21 (pthreads build) can
+/// deadlock when two threads call it at the same time (both wait in
+/// `exec_blas_async_wait` for its shared worker threads — seen here when tests ran
+/// policies in parallel). OpenBLAS already uses every core for one product, so
+/// serialising products costs throughput nothing, and a lock per product is noise next
+/// to the product itself.
 public enum BLAS {
+    @usableFromInline static let lock = NSLock()
+
     /// `y (rows, out) = x (rows, in) · wᵀ + beta · y`, with `w` of shape (out, in).
     ///
     /// - Parameters:
@@ -27,6 +37,8 @@ public enum BLAS {
                               y: UnsafeMutablePointer<Float>, yStride: Int? = nil,
                               beta: Float = 0) {
         let lda = xStride ?? inFeatures, ldc = yStride ?? outFeatures
+        lock.lock()
+        defer { lock.unlock() }
         if rows == 1 {
             // y (out) = W (out, in) · x (in)
             cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(outFeatures), blasint(inFeatures),
@@ -44,6 +56,8 @@ public enum BLAS {
                             m: Int, n: Int, k: Int, alpha: Float = 1,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
