@@ -141,7 +141,7 @@ import Testing
         let before = bus.receivedPackets.count
         var expert = ScriptedExpert(seed: 11)
         expert.reset(for: task)
-        world.maxSteps = 40
+        world.maxSteps = 80
         while !world.isTerminal {
             _ = try world.step(expert.action(for: world.scene, task: task, timestamp: world.clock.now()))
         }
@@ -152,8 +152,12 @@ import Testing
         // A loop that drives the arm itself: the camera's next frame shows where the motors went.
         let z0 = world.scene.gripper.position.z
         _ = try world.arm.send(.endEffectorDelta(dx: 0, dy: 0, dz: 0.02, droll: 0, dpitch: 0, dyaw: 0, gripper: 0))
-        usleep(300_000)
-        _ = try world.camera.latestFrame()
+        // The motors take ~0.1 s; poll (up to 5 s on a loaded machine) instead of guessing.
+        let deadline = Date().addingTimeInterval(5)
+        repeat {
+            usleep(100_000)
+            _ = try world.camera.latestFrame()
+        } while abs(world.scene.gripper.position.z - z0 - 0.02) >= 0.003 && Date() < deadline
         #expect(abs(world.scene.gripper.position.z - z0 - 0.02) < 0.003)
     }
 }

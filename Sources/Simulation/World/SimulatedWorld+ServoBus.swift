@@ -22,7 +22,10 @@ extension SimulatedWorld {
         let kinematics = try SerialChainKinematics.so101()
         let bus = try VirtualServoBus(profile: profile, maxSpeed: maxSpeed)
         bus.start()
-        let arm = ServoArm(profile: profile, port: bus.path, policy: TransactionPolicy(timeout: 0.2, retries: 2))
+        // The simulated bus is a thread of this process: on a loaded machine (parallel test
+        // runs, CI) it can be starved for longer than real servos ever take to answer, so it
+        // gets a more patient transaction policy than hardware needs.
+        let arm = ServoArm(profile: profile, port: bus.path, policy: TransactionPolicy(timeout: 1.0, retries: 3))
         arm.installsSignalHandlers = false
         // The scene follows the simulated motors themselves, converted with the driver's
         // own calibration, so it never competes with the driver for the serial line.
