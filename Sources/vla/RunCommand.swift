@@ -69,11 +69,27 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Use an instant kinematic arm on a simulated clock instead of the servo bus on a pty.")
     var fast = false
 
+    @Option(help: "A real camera instead of the simulator: an index, /dev/videoN, a video file, an image folder or a URL (needs --arm).")
+    var camera: String?
+
+    @Option(help: "A real arm instead of the simulator, as PROFILE:PORT, e.g. so101-follower:/dev/ttyACM0 (needs --camera).")
+    var arm: String?
+
+    @Option(help: "Also write a video of the run (MJPG AVI) with the actions drawn on the frames.")
+    var video: String?
+
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
     func validate() throws {
         guard !(model != nil && expert) else { throw ValidationError("give --model DIR or --expert, not both") }
+        guard (camera == nil) == (arm == nil) else {
+            throw ValidationError("--camera and --arm go together (a real camera and a real arm), or neither (the simulator)")
+        }
+        if camera != nil, expert { throw ValidationError("--expert needs the simulator's scene; it cannot drive a real arm") }
+        if let arm, arm.split(separator: ":", maxSplits: 1).count != 2 {
+            throw ValidationError("--arm takes PROFILE:PORT, e.g. so101-follower:/dev/ttyACM0")
+        }
         guard TaskFamily(rawValue: task) != nil else {
             throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -90,6 +106,9 @@ struct RunCommand: ParsableCommand {
                 policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey) { done, _ in bar.update(done) }
                 bar.finish()
             } catch { throw fail(error) }
+        }
+        if let camera, let arm, let policy {
+            return try runOnHardware(policy: policy, model: model!, cameraSpec: camera, armSpec: arm)
         }
         let world: SimulatedWorld
         var bus: VirtualServoBus?
@@ -139,6 +158,11 @@ struct RunCommand: ParsableCommand {
         signal(SIGTERM) { _ in stopRequested = 1 }
         defer { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
 
+        var recorder: AnnotatedVideo?
+        if let video {
+            do { recorder = try AnnotatedVideo(path: video, size: world.camera.size, fps: hz) } catch { throw fail(error) }
+        }
+        defer { recorder?.finish() }
         var outcome = EpisodeOutcome.maxSteps
         var lastSequence: UInt64?
         var latencies: [Double] = []
@@ -168,6 +192,7 @@ struct RunCommand: ParsableCommand {
                 let thinking = Timestamp.now().seconds(since: t0)
                 latencies.append(thinking)
                 let step = try world.step(action)
+                try recorder?.write(frame.image, step: step.index, action: action, clamped: step.sent.wasClamped)
                 steps = step.index
                 reachedDistractor = reachedDistractor || step.reachedDistractor
                 _ = try writer?.append(EpisodeStep(timestamp: frame.timestamp, observation: observation, sent: step.sent,
@@ -209,4 +234,112 @@ struct RunCommand: ParsableCommand {
         }
         if outcome == .interrupted { throw ExitCode(130) }
     }
+
+    /// The loop on a real camera and a real arm: no task, so it ends at --max-steps or Ctrl-C.
+    private func runOnHardware(policy: VLAPolicy, model: String, cameraSpec: String, armSpec: String) throws {
+        let parts = armSpec.split(separator: ":", maxSplits: 1).map(String.init)
+        let camera: OpenCVCamera
+        let servoArm: ServoArm
+        do {
+            camera = OpenCVCamera(CameraConfiguration(source: try CameraSource(spec: cameraSpec), loop: true))
+            servoArm = ServoArm(profile: try ArmProfile.load(parts[0]), port: parts[1])
+            try servoArm.connect()   // also installs the handlers that stop the arm on Ctrl-C, SIGTERM and exit
+            try camera.open()
+        } catch { throw fail(error) }
+        defer { camera.close(); try? servoArm.disconnect() }
+        let said = instruction ?? "move to the target"
+        var writer: EpisodeWriter?
+        if !noRecord {
+            do {
+                let meta = EpisodeMetadata(
+                    instruction: said, actionSpace: .endEffectorDelta, actionNames: RobotAction.endEffectorDeltaNames,
+                    jointNames: servoArm.jointNames, model: model, armProfile: parts[0], arm: servoArm.name,
+                    camera: .init(name: cameraSpec), rate: hz, safetyLimits: servoArm.safetyLimits)
+                try FileManager.default.createDirectory(atPath: episodes, withIntermediateDirectories: true)
+                writer = try EpisodeWriter(in: URL(fileURLWithPath: episodes), metadata: meta)
+                printError("recording to \(writer!.url.path)")
+            } catch { throw fail(error) }
+        }
+        var recorder: AnnotatedVideo?
+        var last: UInt64?
+        var steps = 0
+        let period = 1 / hz
+        let clock = MonotonicClock()
+        do {
+            while steps < maxSteps {
+                let deadline = Timestamp(seconds: clock.now().seconds + period)
+                let frame = try camera.latestFrame(newerThan: last, timeout: 2)
+                last = frame.sequence
+                if recorder == nil, let video {
+                    recorder = try AnnotatedVideo(path: video, size: PixelSize(width: frame.image.width, height: frame.image.height), fps: hz)
+                }
+                let observation = try servoArm.observe()
+                let out = try policy.predictAction(image: frame.image, instruction: said)
+                let sent = try servoArm.send(out.action)
+                steps += 1
+                try recorder?.write(frame.image, step: steps, action: out.action, clamped: sent.wasClamped)
+                _ = try writer?.append(EpisodeStep(timestamp: frame.timestamp, observation: observation, sent: sent, tokens: out.tokens,
+                                                   timings: ["preprocess": out.timing.preprocess, "vision": out.timing.vision,
+                                                             "prefill": out.timing.prefill, "decode": out.timing.decode]),
+                                       frame: frame)
+                if isatty(STDERR_FILENO) != 0 {
+                    FileHandle.standardError.write(String(format: "\r\u{1B}[Kstep %d  policy %.1f ms  action [%@]", steps, out.timing.total * 1e3,
+                                                          out.action.values.map { String(format: "%+.3f", $0) }.joined(separator: " ")).data(using: .utf8)!)
+                }
+                clock.sleep(until: deadline)
+            }
+        } catch {
+            if isatty(STDERR_FILENO) != 0 { printError("") }
+            try? servoArm.disconnect()
+            recorder?.finish()
+            _ = try? writer?.finish(outcome: .error, message: "\(error)")
+            throw fail(error)
+        }
+        if isatty(STDERR_FILENO) != 0 { printError("") }
+        recorder?.finish()
+        do { _ = try writer?.finish(outcome: .maxSteps) } catch { throw fail(error) }
+        if json {
+            var out: [String: Any] = ["outcome": "max_steps", "steps": steps, "instruction": said, "camera": cameraSpec, "arm": armSpec]
+            if let dir = writer?.url.path { out["episode"] = dir }
+            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\"\(said)\": \(steps) steps on \(servoArm.name)")
+            if let writer { print("episode: \(writer.url.path)") }
+        }
+    }
+}
+
+/// A video of a run: each frame with its step number and action drawn on it.
+final class AnnotatedVideo {
+    private let writer: VideoWriter
+    private let scale: Int
+
+    init(path: String, size: PixelSize, fps: Double) throws {
+        // Small model inputs are enlarged so the text stays readable.
+        scale = max(1, 448 / max(size.width, 1))
+        writer = try VideoWriter(path: path, size: PixelSize(width: size.width * scale, height: size.height * scale), fps: fps)
+    }
+
+    func write(_ image: Image, step: Int, action: RobotAction, clamped: Bool) throws {
+        var frame = scale == 1 ? image : image.resized(width: image.width * scale, height: image.height * scale, interpolation: .nearest)
+        let white = DrawingColor(red: 255, green: 255, blue: 255), black = DrawingColor(red: 0, green: 0, blue: 0)
+        let lines = ["step \(step)" + (clamped ? "  (clamped)" : "")] + zip(action.names, action.values).map { name, value in
+            String(format: "%@ %+.3f", name, value)
+        }
+        for (i, line) in lines.enumerated() {
+            frame.drawText(line, at: (x: 6, y: 16 + 15 * i), scale: 0.45, color: black, thickness: 3)
+            frame.drawText(line, at: (x: 6, y: 16 + 15 * i), scale: 0.45, color: white, thickness: 1)
+        }
+        // The commanded planar motion as an arrow from the centre (1 cm = 10 px).
+        if action.space == .endEffectorDelta, action.values.count >= 2 {
+            let c = (x: frame.width / 2, y: frame.height / 2)
+            let tip = (x: c.x + Int(action.values[0] * 1000), y: c.y - Int(action.values[1] * 1000))
+            frame.drawLine(from: c, to: tip, color: DrawingColor(red: 255, green: 40, blue: 40), thickness: 2)
+            frame.drawCircle(center: tip, radius: 3, color: DrawingColor(red: 255, green: 40, blue: 40))
+        }
+        try writer.write(frame)
+    }
+
+    func finish() { writer.finish() }
 }

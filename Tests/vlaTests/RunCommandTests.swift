@@ -162,3 +162,52 @@ struct SimArmCommandTests {
         #expect(json.count >= 6)
     }
 }
+
+@Suite("vla run on a camera and an arm")
+struct RunOnDevicesTests {
+    @Test("an image folder as the camera and `vla sim arm` as the arm: the policy drives the arm through the driver")
+    func cameraAndArm() throws {
+        let dir = try TestSupport.temporaryDirectory("devices")
+        let frames = dir.appendingPathComponent("camera")
+        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
+        for name in ["image0.png", "image1.png"] {
+            try FileManager.default.copyItem(at: TestSupport.fixture("openvla/\(name)"), to: frames.appendingPathComponent(name))
+        }
+        let log = dir.appendingPathComponent("sim.txt")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let sim = Process()
+        sim.executableURL = try #require(VLABinary.url)
+        sim.arguments = ["sim", "arm", "--profile", "so101-follower"]
+        sim.standardOutput = try FileHandle(forWritingTo: log)
+        sim.standardError = FileHandle.nullDevice
+        try sim.run()
+        defer { if sim.isRunning { sim.terminate() }; sim.waitUntilExit() }
+        var pty = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, pty.isEmpty {
+            if let first = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").first, first.hasPrefix("/dev/") {
+                pty = String(first)
+            } else { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        let video = dir.appendingPathComponent("run.avi").path
+        let r = try VLABinary.run(["run", "--camera", frames.path, "--arm", "so101-follower:\(pty)", "--max-steps", "3",
+                                   "--instruction", "put the red block in the bowl", "--episodes", dir.path,
+                                   "--video", video, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["steps"] as? Int == 3)
+        let episode = try #require(json["episode"] as? String)
+        let show = try VLABinary.run(["episodes", "show", episode, "--json"])
+        #expect(show.status == 0 && show.stdout.contains("\"steps\" : 3"), "\(show.stdout)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: video)
+        #expect((attributes[.size] as? Int ?? 0) > 1000)
+    }
+
+    @Test("--camera without --arm, and --expert on hardware, are refused")
+    func validation() throws {
+        let r = try VLABinary.run(["run", "--camera", "0"])
+        #expect(r.status != 0 && r.stderr.contains("go together"))
+        let e = try VLABinary.run(["run", "--expert", "--camera", "0", "--arm", "so101-follower:/dev/ttyACM0"])
+        #expect(e.status != 0 && e.stderr.contains("real arm"))
+    }
+}
