@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import Simulation
 import VLA
 
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Open-loop evaluation: feed a recorded episode's frames to a policy and compare its actions.",
+        abstract: "Replay an episode: evaluate a policy on its frames (--model), or send its actions to an arm (--arm).",
         discussion: """
         For every recorded step the policy sees the recorded frame and the episode's \
         instruction; its action is compared with the recorded one, per dimension (mean and \
@@ -16,17 +17,26 @@ struct ReplayCommand: ParsableCommand {
         Writes an HTML report (--report, default EPISODE/replay.html) with the action curves, \
         predicted over recorded, and sample frames; --json prints the numbers.
 
+        With --arm PROFILE:PORT (or --arm sim for a simulated arm of the episode's profile on a \
+        pty), the recorded actions are sent to the arm at the recorded rate, through the same \
+        safety layer as `vla run`; what safety clamped is counted.
+
         Examples:
           vla replay latest --model Tests/Fixtures/openvla/tiny --unnorm-key sim_tabletop
           vla replay episodes/20261129-120000-000-pick-up-the-red-cup --model DIR --json
+          vla replay latest --arm sim
+          vla replay latest --arm so101-follower:/dev/ttyACM0
         """
     )
 
     @Argument(help: "An episode folder, a name in ./episodes, or `latest`.")
     var episode: String
 
-    @Option(help: "An OpenVLA-layout model folder.")
-    var model: String
+    @Option(help: "An OpenVLA-layout model folder: evaluate it open-loop on the episode.")
+    var model: String?
+
+    @Option(help: "Send the recorded actions to an arm: PROFILE:PORT, or `sim` for a simulated one.")
+    var arm: String?
 
     @Option(help: "Which dataset statistics the policy un-normalises with.")
     var unnormKey: String?
@@ -40,7 +50,16 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print the numbers as JSON on stdout.")
     var json = false
 
+    func validate() throws {
+        guard (model == nil) != (arm == nil) else { throw ValidationError("give exactly one of --model DIR and --arm PROFILE:PORT|sim") }
+        if let arm, arm != "sim", arm.split(separator: ":", maxSplits: 1).count != 2 {
+            throw ValidationError("--arm takes PROFILE:PORT, e.g. so101-follower:/dev/ttyACM0, or sim")
+        }
+    }
+
     func run() throws {
+        if let arm { return try sendToArm(arm) }
+        let model = self.model!
         let reader: EpisodeReader
         let policy: VLAPolicy
         do {
@@ -101,6 +120,54 @@ struct ReplayCommand: ParsableCommand {
                 print("  \(padded)" + String(format: " mean |error| %.4f   max %.4f", meanError[d], maxError[d]))
             }
             print("report: \(reportURL.path)")
+        }
+    }
+}
+
+extension ReplayCommand {
+    /// Sends the episode's recorded actions to an arm at the recorded rate, through safety.
+    func sendToArm(_ spec: String) throws {
+        let reader: EpisodeReader
+        let servoArm: ServoArm
+        var bus: VirtualServoBus?
+        do {
+            reader = try EpisodesCommand.open(episode)
+            let recorded = reader.metadata.armProfile.map { String($0.split(separator: " ")[0]) } ?? "so101-follower"
+            let profileName = spec == "sim" ? recorded : String(spec.split(separator: ":")[0])
+            let profile = try ArmProfile.load(profileName)
+            if spec == "sim" {
+                let sim = try VirtualServoBus(profile: profile)
+                sim.start()
+                bus = sim
+                servoArm = ServoArm(profile: profile, port: sim.path)
+            } else {
+                servoArm = ServoArm(profile: profile, port: String(spec.split(separator: ":", maxSplits: 1)[1]))
+            }
+            try servoArm.connect()
+        } catch { throw fail(error) }
+        defer { try? servoArm.disconnect(); bus?.stop() }
+        let period = 1 / (reader.metadata.rate ?? 10)
+        let clock = MonotonicClock()
+        var sent = 0, clamped = 0
+        let bar = ProgressBar("sending \(reader.url.lastPathComponent) to \(servoArm.name)", total: reader.stepCount)
+        do {
+            for i in 0..<reader.stepCount {
+                let deadline = Timestamp(seconds: clock.now().seconds + period)
+                guard let action = try reader.step(at: i).action else { continue }
+                let result = try servoArm.send(action)
+                sent += 1
+                if result.wasClamped { clamped += 1 }
+                bar.update(i + 1)
+                clock.sleep(until: deadline)
+            }
+        } catch { throw fail(error) }
+        bar.finish()
+        if json {
+            let out: [String: Any] = ["episode": reader.url.path, "arm": servoArm.name, "sent": sent, "clamped": clamped]
+            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("sent \(sent) actions to \(servoArm.name) at \(String(format: "%.1f", 1 / period)) Hz; safety clamped \(clamped)")
         }
     }
 }

@@ -135,7 +135,7 @@ struct RunCommand: ParsableCommand {
             do {
                 let meta = EpisodeMetadata(
                     instruction: said, actionSpace: .endEffectorDelta, actionNames: RobotAction.endEffectorDeltaNames,
-                    jointNames: world.arm.jointNames, model: model ?? "scripted-expert", armProfile: world.arm.name,
+                    jointNames: world.arm.jointNames, model: model ?? "scripted-expert", armProfile: "so101-follower",
                     arm: fast ? "simulated (kinematic)" : "simulated (servo bus on \(bus?.path ?? "pty"))",
                     camera: .init(name: "simulated", width: world.camera.size.width, height: world.camera.size.height, fps: hz),
                     rate: hz, safetyLimits: world.arm.safetyLimits,

@@ -211,3 +211,21 @@ struct RunOnDevicesTests {
         #expect(e.status != 0 && e.stderr.contains("real arm"))
     }
 }
+
+@Suite("vla replay to an arm")
+struct ReplayToArmTests {
+    @Test("a recorded episode's actions go to a simulated arm at the recorded rate, through safety")
+    func replayToSimulatedArm() throws {
+        let dir = try TestSupport.temporaryDirectory("replay-arm")
+        let run = try VLABinary.run(["run", "--expert", "--task", "reach", "--seed", "2", "--fast", "--hz", "20",
+                                     "--episodes", dir.path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let episode = try #require(json["episode"] as? String)
+        let r = try VLABinary.run(["replay", episode, "--arm", "sim", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(out["sent"] as? Int == json["steps"] as? Int)
+        #expect(try VLABinary.run(["replay", episode]).status != 0)   // needs --model or --arm
+    }
+}
