@@ -6,15 +6,22 @@ import VLA
 struct RecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
-        abstract: "Record demonstrations in the simulator with the scripted expert.",
+        abstract: "Record demonstrations: the simulator's scripted expert, or a leader arm driving a follower.",
         discussion: """
-        Runs `vla run --expert` once per seed (--seed, --seed + 1, …) and keeps every \
-        episode in --episodes: randomised layouts with distractors, instructions from the \
-        task family's phrasings. These are the data a policy is trained on.
+        In the simulator it runs `vla run --expert` once per seed (--seed, --seed + 1, …) and \
+        keeps every episode in --episodes: randomised layouts with distractors, instructions \
+        from the task family's phrasings. These are the data a policy is trained on.
+
+        With --leader, --follower and --camera it records teleoperation instead: the leader \
+        arm's joint positions are sent to the follower (through its safety layer) at --hz, \
+        and each step keeps the camera frame, the follower's state and the joint targets; it \
+        ends at --max-steps or on Ctrl-C, which stops the follower safely.
 
         Examples:
           vla record --task pick --count 20 --seed 1000 --fast
           vla record --task reach --count 5 --hz 10          # real time, over the servo bus
+          vla record --leader so101-leader:/dev/ttyACM1 --follower so101-follower:/dev/ttyACM0 \\
+                     --camera 0 --instruction "put the red block in the bowl" --max-steps 600
         """
     )
 
@@ -39,7 +46,27 @@ struct RecordCommand: ParsableCommand {
     @Flag(help: "Use the instant kinematic arm instead of the servo bus on a pty.")
     var fast = false
 
+    @Option(help: "Teleoperation: the leader arm, PROFILE:PORT.")
+    var leader: String?
+
+    @Option(help: "Teleoperation: the follower arm, PROFILE:PORT.")
+    var follower: String?
+
+    @Option(help: "Teleoperation: the camera (index, device, video file, image folder or URL).")
+    var camera: String?
+
+    @Option(help: "Teleoperation: the instruction stored with the episode.")
+    var instruction: String?
+
     func validate() throws {
+        let teleop = [leader, follower, camera].compactMap { $0 }.count
+        guard teleop == 0 || teleop == 3 else { throw ValidationError("teleoperation needs --leader, --follower and --camera together") }
+        if teleop == 3 {
+            guard instruction != nil else { throw ValidationError("teleoperation needs --instruction (it is stored with the episode)") }
+            for spec in [leader!, follower!] where spec.split(separator: ":", maxSplits: 1).count != 2 {
+                throw ValidationError("'\(spec)': arms are given as PROFILE:PORT, e.g. so101-leader:/dev/ttyACM1")
+            }
+        }
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard TaskFamily(rawValue: task) != nil else {
             throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -47,6 +74,9 @@ struct RecordCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let leader, let follower, let camera, let instruction {
+            return try teleoperate(leader: leader, follower: follower, camera: camera, instruction: instruction)
+        }
         var recorded = 0
         for i in 0..<count {
             var arguments = ["--expert", "--task", task, "--seed", "\(seed + UInt64(i))", "--hz", "\(hz)",
@@ -57,5 +87,54 @@ struct RecordCommand: ParsableCommand {
             recorded += 1
         }
         printError("recorded \(recorded) episode(s) in \(episodes)")
+    }
+
+    /// Leader → follower at `hz`, recording camera frames, follower state and joint targets.
+    private func teleoperate(leader: String, follower: String, camera cameraSpec: String, instruction: String) throws {
+        func arm(_ spec: String) throws -> ServoArm {
+            let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+            return ServoArm(profile: try ArmProfile.load(parts[0]), port: parts[1])
+        }
+        let lead: ServoArm, follow: ServoArm, camera: OpenCVCamera
+        let writer: EpisodeWriter
+        do {
+            lead = try arm(leader)
+            follow = try arm(follower)
+            lead.installsSignalHandlers = false   // the follower's handlers stop the arm that moves
+            try lead.connect()
+            try follow.connect()
+            camera = OpenCVCamera(CameraConfiguration(source: try CameraSource(spec: cameraSpec), loop: true))
+            try camera.open()
+            let meta = EpisodeMetadata(instruction: instruction, actionSpace: .jointPositions, actionNames: follow.jointNames,
+                                       jointNames: follow.jointNames, model: "teleoperation (\(lead.name))",
+                                       armProfile: String(follower.split(separator: ":")[0]), arm: follow.name,
+                                       camera: .init(name: cameraSpec), rate: hz, safetyLimits: follow.safetyLimits)
+            try FileManager.default.createDirectory(atPath: episodes, withIntermediateDirectories: true)
+            writer = try EpisodeWriter(in: URL(fileURLWithPath: episodes), metadata: meta)
+            printError("recording to \(writer.url.path)")
+        } catch { throw fail(error) }
+        defer { camera.close(); try? follow.disconnect(); try? lead.disconnect() }
+        let clock = MonotonicClock()
+        var last: UInt64?
+        var steps = 0
+        do {
+            while steps < maxSteps {
+                let deadline = Timestamp(seconds: clock.now().seconds + 1 / hz)
+                let frame = try camera.latestFrame(newerThan: last, timeout: 2)
+                last = frame.sequence
+                let target = try lead.observe()
+                let state = try follow.observe()
+                let sent = try follow.send(.joints(JointPositions(names: follow.jointNames, values: follow.jointNames.map { target[$0] ?? 0 },
+                                                                   timestamp: target.timestamp)))
+                _ = try writer.append(EpisodeStep(timestamp: frame.timestamp, observation: state, sent: sent), frame: frame)
+                steps += 1
+                clock.sleep(until: deadline)
+            }
+        } catch {
+            _ = try? writer.finish(outcome: .error, message: "\(error)")
+            throw fail(error)
+        }
+        do { _ = try writer.finish(outcome: .maxSteps) } catch { throw fail(error) }
+        print("recorded \(steps) teleoperation steps: \(writer.url.path)")
     }
 }

@@ -201,8 +201,10 @@ struct RunCommand: ParsableCommand {
                 let rate = Double(steps) / max(Timestamp.now().seconds(since: start), 1e-9)
                 let shown = action.values.map { String(format: "%+.3f", $0) }.joined(separator: " ")
                 if isatty(STDERR_FILENO) != 0 {
-                    FileHandle.standardError.write(String(format: "\r\u{1B}[Kstep %d  %.1f Hz  policy %.1f ms  action [%@]%@",
-                                                          steps, rate, thinking * 1e3, shown, step.sent.wasClamped ? "  (clamped)" : "").data(using: .utf8)!)
+                    let stages = timings.isEmpty ? "" : String(format: " (vision %.0f, prefill %.0f, decode %.0f)",
+                                                               (timings["vision"] ?? 0) * 1e3, (timings["prefill"] ?? 0) * 1e3, (timings["decode"] ?? 0) * 1e3)
+                    FileHandle.standardError.write(String(format: "\r\u{1B}[Kstep %d  %.1f Hz  policy %.1f ms%@  action [%@]%@",
+                                                          steps, rate, thinking * 1e3, stages, shown, step.sent.wasClamped ? "  (clamped)" : "").data(using: .utf8)!)
                 }
                 if step.isSuccess { outcome = .success; break }
             }

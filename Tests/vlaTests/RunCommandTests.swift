@@ -229,3 +229,45 @@ struct ReplayToArmTests {
         #expect(try VLABinary.run(["replay", episode]).status != 0)   // needs --model or --arm
     }
 }
+
+@Suite("vla record by teleoperation")
+struct TeleoperationTests {
+    /// Starts `vla sim arm --profile PROFILE` and returns it with its pty path.
+    static func simulatedArm(_ profile: String, log: URL) throws -> (Process, String) {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let sim = Process()
+        sim.executableURL = try #require(VLABinary.url)
+        sim.arguments = ["sim", "arm", "--profile", profile]
+        sim.standardOutput = try FileHandle(forWritingTo: log)
+        sim.standardError = FileHandle.nullDevice
+        try sim.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let first = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").first, first.hasPrefix("/dev/") {
+                return (sim, String(first))
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return (sim, "")
+    }
+
+    @Test("a simulated leader drives a simulated follower; frames, states and joint targets are recorded")
+    func leaderFollower() throws {
+        let dir = try TestSupport.temporaryDirectory("teleop")
+        let frames = dir.appendingPathComponent("camera")
+        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestSupport.fixture("openvla/image0.png"), to: frames.appendingPathComponent("image0.png"))
+        let (lead, leadPort) = try Self.simulatedArm("so101-leader", log: dir.appendingPathComponent("leader.txt"))
+        let (follow, followPort) = try Self.simulatedArm("so101-follower", log: dir.appendingPathComponent("follower.txt"))
+        defer { for p in [lead, follow] { if p.isRunning { p.terminate() }; p.waitUntilExit() } }
+        let r = try VLABinary.run(["record", "--leader", "so101-leader:\(leadPort)", "--follower", "so101-follower:\(followPort)",
+                                   "--camera", frames.path, "--instruction", "wave", "--max-steps", "4", "--hz", "20",
+                                   "--episodes", dir.appendingPathComponent("episodes").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("recorded 4 teleoperation steps"))
+        let episodes = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("episodes").path)
+        #expect(episodes.count == 1)
+        let show = try VLABinary.run(["episodes", "show", dir.appendingPathComponent("episodes").appendingPathComponent(episodes[0]).path, "--json"])
+        #expect(show.stdout.contains("\"steps\" : 4") && show.stdout.contains("jointPositions"), "\(show.stdout.prefix(400))")
+    }
+}
