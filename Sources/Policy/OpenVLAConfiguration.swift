@@ -28,6 +28,9 @@ public struct OpenVLAConfiguration: Sendable {
     /// The names of the action dimensions (SwiftVLA's `action_names` key; default
     /// `x y z roll pitch yaw gripper` for 7 dimensions).
     public var actionNames: [String]?
+    /// The control rate the model was trained at, in Hz (SwiftVLA's `control_frequency` key;
+    /// nil when the checkpoint does not say).
+    public var controlFrequency: Double?
     /// The prompt template.
     public var prompt: PromptTemplate
     /// How many consecutive actions one prediction holds (`action_chunk` / `num_actions_chunk`,
@@ -78,6 +81,7 @@ public struct OpenVLAConfiguration: Sendable {
             statistics = nil
         }
         actionNames = json["action_names"] as? [String]
+        controlFrequency = (json["control_frequency"] as? NSNumber)?.doubleValue
         actionChunk = ((json["action_chunk"] ?? json["num_actions_chunk"]) as? NSNumber)?.intValue ?? 1
         guard actionChunk >= 1 else {
             throw ModelConfigurationError.invalid(file: file, field: "action_chunk", detail: "must be at least 1, got \(actionChunk)")

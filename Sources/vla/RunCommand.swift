@@ -51,8 +51,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seed of the simulated layout (and of the expert's noise).")
     var seed: UInt64 = 1
 
-    @Option(help: "Control rate in Hz.")
-    var hz: Double = 10
+    @Option(help: "Control rate in Hz (default: the model's control_frequency, else 10).")
+    var hz: Double?
 
     @Option(help: "Stop after this many steps.")
     var maxSteps: Int = 100
@@ -93,7 +93,7 @@ struct RunCommand: ParsableCommand {
         guard TaskFamily(rawValue: task) != nil else {
             throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard hz > 0 && hz <= 1000, maxSteps > 0 else { throw ValidationError("--hz must be in (0, 1000] and --max-steps positive") }
+        guard (hz ?? 10) > 0 && (hz ?? 10) <= 1000, maxSteps > 0 else { throw ValidationError("--hz must be in (0, 1000] and --max-steps positive") }
     }
 
     func run() throws {
@@ -107,8 +107,9 @@ struct RunCommand: ParsableCommand {
                 bar.finish()
             } catch { throw fail(error) }
         }
+        let hz = self.hz ?? policy?.configuration.controlFrequency ?? 10
         if let camera, let arm, let policy {
-            return try runOnHardware(policy: policy, model: model!, cameraSpec: camera, armSpec: arm)
+            return try runOnHardware(policy: policy, model: model!, cameraSpec: camera, armSpec: arm, hz: hz)
         }
         let world: SimulatedWorld
         var bus: VirtualServoBus?
@@ -238,7 +239,7 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The loop on a real camera and a real arm: no task, so it ends at --max-steps or Ctrl-C.
-    private func runOnHardware(policy: VLAPolicy, model: String, cameraSpec: String, armSpec: String) throws {
+    private func runOnHardware(policy: VLAPolicy, model: String, cameraSpec: String, armSpec: String, hz: Double) throws {
         let parts = armSpec.split(separator: ":", maxSplits: 1).map(String.init)
         let camera: OpenCVCamera
         let servoArm: ServoArm

@@ -39,6 +39,17 @@ struct OpenVLAConfigurationTests {
         let stats = try #require(c.statistics)
         #expect(try stats.statistics(for: nil).statistics.dimension == 7)
         #expect(c.actionChunk == 1)
+        #expect(c.controlFrequency == nil)
+    }
+
+    @Test("SwiftVLA's own keys: control_frequency, action_chunk, action_names")
+    func extensions() throws {
+        let dir = try TestSupport.temporaryDirectory("openvla-ext")
+        let text = Self.openvla7b.replacingOccurrences(of: "\"model_type\": \"openvla\",",
+            with: "\"model_type\": \"openvla\", \"control_frequency\": 5, \"action_chunk\": 4, \"action_names\": [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\"],")
+        try text.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let c = try OpenVLAConfiguration(directory: dir)
+        #expect(c.controlFrequency == 5 && c.actionChunk == 4 && c.actionNames?.count == 7)
     }
 
     @Test("unsupported resize strategies and non-OpenVLA folders are rejected with the field named")
