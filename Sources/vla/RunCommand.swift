@@ -208,6 +208,7 @@ struct RunCommand: ParsableCommand {
                                                           steps, rate, thinking * 1e3, stages, shown, step.sent.wasClamped ? "  (clamped)" : "").data(using: .utf8)!)
                 }
                 if step.isSuccess { outcome = .success; break }
+                if Self.terminates(action) { outcome = .terminated; break }
             }
         } catch {
             if isatty(STDERR_FILENO) != 0 { printError("") }
@@ -237,6 +238,10 @@ struct RunCommand: ParsableCommand {
         }
         if outcome == .interrupted { throw ExitCode(130) }
     }
+
+    /// RT-2's convention: a policy whose actions carry a `terminate` dimension ends the episode
+    /// by setting it (> 0.5). OpenVLA's 7-D actions have none.
+    static func terminates(_ action: RobotAction) -> Bool { (action["terminate"] ?? 0) > 0.5 }
 
     /// The loop on a real camera and a real arm: no task, so it ends at --max-steps or Ctrl-C.
     private func runOnHardware(policy: VLAPolicy, model: String, cameraSpec: String, armSpec: String, hz: Double) throws {
@@ -289,6 +294,7 @@ struct RunCommand: ParsableCommand {
                     FileHandle.standardError.write(String(format: "\r\u{1B}[Kstep %d  policy %.1f ms  action [%@]", steps, out.timing.total * 1e3,
                                                           out.action.values.map { String(format: "%+.3f", $0) }.joined(separator: " ")).data(using: .utf8)!)
                 }
+                if Self.terminates(out.action) { break }
                 clock.sleep(until: deadline)
             }
         } catch {
