@@ -271,6 +271,7 @@ struct RunCommand: ParsableCommand {
         var recorder: AnnotatedVideo?
         var last: UInt64?
         var steps = 0
+        var hardwareOutcome = EpisodeOutcome.maxSteps
         let period = 1 / hz
         let clock = MonotonicClock()
         do {
@@ -294,7 +295,7 @@ struct RunCommand: ParsableCommand {
                     FileHandle.standardError.write(String(format: "\r\u{1B}[Kstep %d  policy %.1f ms  action [%@]", steps, out.timing.total * 1e3,
                                                           out.action.values.map { String(format: "%+.3f", $0) }.joined(separator: " ")).data(using: .utf8)!)
                 }
-                if Self.terminates(out.action) { break }
+                if Self.terminates(out.action) { hardwareOutcome = .terminated; break }
                 clock.sleep(until: deadline)
             }
         } catch {
@@ -306,9 +307,9 @@ struct RunCommand: ParsableCommand {
         }
         if isatty(STDERR_FILENO) != 0 { printError("") }
         recorder?.finish()
-        do { _ = try writer?.finish(outcome: .maxSteps) } catch { throw fail(error) }
+        do { _ = try writer?.finish(outcome: hardwareOutcome) } catch { throw fail(error) }
         if json {
-            var out: [String: Any] = ["outcome": "max_steps", "steps": steps, "instruction": said, "camera": cameraSpec, "arm": armSpec]
+            var out: [String: Any] = ["outcome": hardwareOutcome.rawValue, "steps": steps, "instruction": said, "camera": cameraSpec, "arm": armSpec]
             if let dir = writer?.url.path { out["episode"] = dir }
             let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
