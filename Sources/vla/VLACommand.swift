@@ -15,6 +15,7 @@ struct VLACommand: ParsableCommand {
             RunCommand.self,
             ReplayCommand.self,
             RecordCommand.self,
+            EvalCommand.self,
             SimCommand.self,
             LMCommand.self,
             ActCommand.self,

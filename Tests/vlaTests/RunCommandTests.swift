@@ -271,3 +271,21 @@ struct TeleoperationTests {
         #expect(show.stdout.contains("\"steps\" : 4") && show.stdout.contains("jointPositions"), "\(show.stdout.prefix(400))")
     }
 }
+
+@Suite("vla eval")
+struct EvalCommandTests {
+    @Test("the scripted expert succeeds on held-out layouts of every family; a policy is measured the same way")
+    func eval() throws {
+        let r = try VLABinary.run(["eval", "--expert", "--episodes", "5", "--seed", "500000", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rows = try #require(json["results"] as? [[String: Any]])
+        #expect(rows.map { $0["task"] as? String } == ["reach", "push", "pick"])
+        for row in rows { #expect(row["success_rate"] as? Double == 1.0, "\(row)") }
+        let m = try VLABinary.run(["eval", "--episodes", "1", "--task", "reach", "--max-steps", "3", "--json"])
+        #expect(m.status == 0, "\(m.stderr)")
+        let mj = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any])
+        let row = try #require((mj["results"] as? [[String: Any]])?.first)
+        #expect((row["policy_median_ms"] as? Double ?? 0) > 0)
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Simulation
+import VLA
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Closed-loop evaluation in the simulator: success rate per task family.",
+        discussion: """
+        Runs --episodes closed-loop episodes per task family on layouts from seeds --seed, \
+        --seed + 1, … (keep them apart from the seeds demonstrations were recorded with), and \
+        reports per family: the success rate, the rate of touching a distractor before the \
+        named object, the mean steps of successful episodes and the policy's median latency. \
+        Episodes run on the instant kinematic arm (the servo bus over a pty with --servo-bus) \
+        and are not recorded.
+
+        Examples:
+          vla eval --model Models/tiny-random-openvla --episodes 20 --seed 100000
+          vla eval --expert --episodes 50 --task pick --json
+        """
+    )
+
+    @Option(help: "An OpenVLA-layout model folder (default: \\(RunCommand.bundledModel)).")
+    var model: String?
+
+    @Flag(help: "Evaluate the scripted expert instead (a ceiling for the policy).")
+    var expert = false
+
+    @Option(help: "Episodes per task family.")
+    var episodes: Int = 20
+
+    @Option(help: "The first layout seed.")
+    var seed: UInt64 = 100_000
+
+    @Option(help: "Only this task family: reach, push or pick (default: all).")
+    var task: String?
+
+    @Option(help: "Steps before an episode counts as failed.")
+    var maxSteps: Int = 60
+
+    @Option(help: "Which dataset statistics un-normalise the policy's actions.")
+    var unnormKey: String?
+
+    @Option(help: "Give the policy this instruction instead of the task's own (to test phrasings).")
+    var instruction: String?
+
+    @Flag(help: "Run over the simulated servo bus on a pty (real time) instead of the kinematic arm.")
+    var servoBus = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard !(model != nil && expert) else { throw ValidationError("give --model DIR or --expert, not both") }
+        guard episodes > 0, maxSteps > 0 else { throw ValidationError("--episodes and --max-steps must be positive") }
+        if let task, TaskFamily(rawValue: task) == nil {
+            throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        var policy: VLAPolicy?
+        if !expert {
+            do { policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model ?? RunCommand.bundledModel), unnormKey: unnormKey) }
+            catch { throw fail(error) }
+        }
+        let families = task.map { [TaskFamily(rawValue: $0)!] } ?? TaskFamily.allCases
+        var rows: [[String: Any]] = []
+        let bar = ProgressBar("evaluating", total: families.count * episodes)
+        var done = 0
+        do {
+            for family in families {
+                var successes = 0, distractors = 0, successSteps = 0
+                var latencies: [Double] = []
+                for k in 0..<episodes {
+                    let s = seed + UInt64(k)
+                    let world: SimulatedWorld
+                    var bus: VirtualServoBus?
+                    if servoBus { (world, bus) = try SimulatedWorld.servoBus() } else { world = try SimulatedWorld.kinematic() }
+                    defer { try? world.arm.disconnect(); bus?.stop() }
+                    world.maxSteps = maxSteps
+                    let simTask = try world.reset(seed: s, family: family)
+                    var scripted = ScriptedExpert(seed: s)
+                    scripted.reset(for: simTask)
+                    try world.camera.open()
+                    var last: UInt64?
+                    var touchedDistractor = false
+                    while !world.isTerminal {
+                        let frame = try world.camera.latestFrame(newerThan: last)
+                        last = frame.sequence
+                        let t0 = Timestamp.now()
+                        let action: RobotAction
+                        if let policy {
+                            action = try policy.predictAction(image: frame.image, instruction: instruction ?? simTask.instruction).action
+                        } else {
+                            action = scripted.action(for: world.scene, task: simTask, timestamp: frame.timestamp)
+                        }
+                        latencies.append(Timestamp.now().seconds(since: t0))
+                        let step = try world.step(action)
+                        touchedDistractor = touchedDistractor || step.reachedDistractor
+                        if RunCommand.terminates(action) { break }
+                    }
+                    if world.isSuccess { successes += 1; successSteps += world.stepCount }
+                    if touchedDistractor { distractors += 1 }
+                    done += 1
+                    bar.update(done)
+                }
+                let sorted = latencies.sorted()
+                rows.append([
+                    "task": family.rawValue, "episodes": episodes,
+                    "success_rate": Double(successes) / Double(episodes),
+                    "distractor_rate": Double(distractors) / Double(episodes),
+                    "mean_steps_when_successful": successes == 0 ? 0 : Double(successSteps) / Double(successes),
+                    "policy_median_ms": sorted.isEmpty ? 0 : sorted[sorted.count / 2] * 1e3,
+                ])
+            }
+        } catch { throw fail(error) }
+        bar.finish()
+        if json {
+            let out: [String: Any] = ["model": expert ? "scripted-expert" : (model ?? RunCommand.bundledModel),
+                                      "seed": seed, "max_steps": maxSteps, "results": rows]
+            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("task    episodes  success  distractor  mean steps  policy ms")
+            for r in rows {
+                print(String(format: "%-7@ %8d  %6.1f%%  %9.1f%%  %10.1f  %9.2f", r["task"] as! String, r["episodes"] as! Int,
+                             100 * (r["success_rate"] as! Double), 100 * (r["distractor_rate"] as! Double),
+                             r["mean_steps_when_successful"] as! Double, r["policy_median_ms"] as! Double))
+            }
+        }
+    }
+}
