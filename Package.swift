@@ -2,7 +2,7 @@
 //
 // SwiftVLA: a vision-language-action robot control library for Linux.
 // Targets are acyclic; see README.md ("Architecture") for the map.
-// No `unsafeFlags` anywhere: the package must build as a dependency.
+// No unsafe build flags anywhere: the package must build as a dependency of others.
 import PackageDescription
 
 let package = Package(
