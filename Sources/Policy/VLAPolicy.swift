@@ -66,14 +66,15 @@ public struct PolicyOutput: Sendable {
 /// into bin centres and un-normalisation with the chosen dataset's statistics.
 ///
 /// ```swift
-/// let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: "Models/openvla-tiny"))
+/// let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: "Models/tiny-random-openvla"))
 /// let out = try policy.predictAction(image: frame.image, instruction: "put the red block in the bowl")
 /// print(out.action, out.timing.total)
 /// ```
 ///
 /// Thread safety: a policy owns its scratch buffers and KV cache, so one call runs at a
 /// time (calls are serialised by an internal lock). Reuse one policy for every step of a
-/// control loop: nothing is allocated per call beyond the small result arrays. For
+/// control loop: nothing is allocated per call beyond the prompt's token ids and the small
+/// result arrays (buffers, KV cache and resampling plans are reused). For
 /// parallel inference make one policy per thread.
 public final class VLAPolicy: @unchecked Sendable {
     /// The resolved configuration.
