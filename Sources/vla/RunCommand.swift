@@ -11,26 +11,30 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a policy in closed loop: camera → policy → safety → arm, recording the episode.",
         discussion: """
-        This version drives the built-in simulator: a tabletop scene rendered by a simulated \
-        camera and an SO-101 follower reached over a pseudo-terminal through the real Feetech \
-        driver and its safety layer (--fast uses an instant kinematic arm instead). Each step \
+        With no --camera and --arm it drives the built-in simulator: a tabletop scene rendered \
+        by a simulated camera and an SO-101 follower reached over a pseudo-terminal through \
+        the real Feetech driver and its safety layer (--fast uses an instant kinematic arm \
+        instead). With --camera SPEC --arm PROFILE:PORT it drives real hardware. Each step \
         takes the freshest frame, asks the policy for an action, and sends it through safety \
-        to the arm, at --hz. The run ends on task success, at --max-steps, or on Ctrl-C, \
-        which stops the arm safely and keeps the episode.
+        to the arm, at --hz (default: the model's control_frequency, else 10). The run ends on \
+        task success (simulator), an RT-2 terminate action, --max-steps, or Ctrl-C, which \
+        stops the arm safely and keeps the episode.
 
-        Every run is recorded as an episode (meta.json, steps.log, frames.bin; see `vla \
-        episodes --help`) unless --no-record; the path is printed as soon as recording starts.
-        A live line on stderr shows step, rate, per-stage latency and the last action.
+        Every run is recorded as an episode (meta.json, steps.log, frames.bin; see \
+        `vla episodes --help`) unless --no-record; the path is printed as soon as recording \
+        starts. A live line on stderr shows step, rate, per-stage latency and the last action.
 
-        The policy is an OpenVLA-layout model (--model, default Models/tiny-random-openvla:
-        random weights, it runs the loop but solves nothing), or the simulator's scripted
+        The policy is an OpenVLA-layout model (--model, default Models/tiny-random-openvla: \
+        random weights, it runs the loop but solves nothing), or the simulator's scripted \
         expert (--expert), which solves the tasks and records demonstrations.
 
         Examples:
           vla run
-          vla run --expert --task pick --seed 3
-          vla run --model Tests/Fixtures/openvla/tiny --unnorm-key sim_tabletop --max-steps 20
+          vla run --expert --task pick --seed 3 --video run.avi
+          vla run --model DIR --unnorm-key sim_tabletop --max-steps 20
           vla run --expert --task push --fast --no-record --json
+          vla run --camera 0 --arm so101-follower:/dev/ttyACM0 \\
+                  --instruction "pick up the cup"
         """
     )
 
