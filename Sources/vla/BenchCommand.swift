@@ -163,13 +163,12 @@ enum Baseline {
 
     /// cblas_sgemm GFLOP/s over the given shapes, best of `repeats` sweeps.
     static func sgemmGFLOPs(shapes: [(Int, Int, Int)], repeats: Int) -> Double {
-        let maxX = shapes.map { $0.0 * $0.1 }.max()!, maxW = shapes.map { $0.1 * $0.2 }.max()!, maxY = shapes.map { $0.0 * $0.2 }.max()!
+        let maxX = shapes.map { $0.0 * $0.1 }.max()!, maxY = shapes.map { $0.0 * $0.2 }.max()!
         // Distinct weight matrices per shape, as in the model, so caches behave the same.
         let weights = shapes.map { Tensor(shape: [$0.1 * $0.2]) }
         for w in weights { for i in stride(from: 0, to: w.count, by: 7) { w.data[i] = 0.01 } }
         let x = Tensor(shape: [maxX]), y = Tensor(shape: [maxY])
         x.fill(0.5)
-        _ = maxW
         let flops = shapes.reduce(0.0) { $0 + 2 * Double($1.0 * $1.1 * $1.2) }
         var best = Double.infinity
         for _ in 0..<(repeats + 1) {
