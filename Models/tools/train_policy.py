@@ -1,23 +1,31 @@
 #!/usr/bin/env python3
-"""Train a small OpenVLA-layout policy on SwiftVLA simulator demonstrations (work in progress).
+"""Train a small OpenVLA-layout policy on SwiftVLA simulator demonstrations.
 
 Reads episodes in SwiftVLA's native format (Models/tools/read_episode.py), trains a tiny
 model in the family the Swift runtime loads — a timm SigLIP-style ViT tower (features of
 its second-to-last block, as Prismatic), the Prismatic GELU-MLP projector and a Llama
 decoder — on OpenVLA's action tokens (256 bins over [-1, 1], token = 32000 − bin, actions
 normalised with per-dimension q01/q99, the gripper left raw), and writes a complete
-OpenVLA-layout folder that `VLAPolicy` / `vla run` / `vla eval` load.
+OpenVLA-layout folder that `VLAPolicy` / `vla run` / `vla eval` load unchanged.
 
-    vla record --task reach --count 200 --seed 1 --fast --episodes /tmp/demos
-    /work/venv/bin/python Models/tools/train_policy.py --episodes /tmp/demos --out /tmp/policy --minutes 8
-    vla eval --model /tmp/policy --episodes 20 --seed 100000 --task reach
+The recipe that made Models/sim-tabletop-vla is in Models/README.md:
+
+    vla record --task reach --count 3000 --seed 1 --fast --phrasings training --episodes demos/reach
+    vla record --task pick  --count 3000 --seed 1 --fast --phrasings training --episodes demos/pick
+    python Models/tools/train_policy.py --episodes demos/reach demos/pick --out Models/sim-tabletop-vla
+    vla eval --model Models/sim-tabletop-vla --episodes 100 --seed 100000
+
+Determinism: a fixed --seed, a step-based schedule and one data order; PyTorch on CPU with
+the same thread count repeats the run.
 
 Requirements: Models/tools/requirements.txt (torch, transformers, timm, tokenizers, pillow).
 """
 import argparse
 import glob
+import io
 import json
 import math
+import multiprocessing
 import os
 import sys
 import time
@@ -33,116 +41,214 @@ from read_episode import Episode  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOKENIZER_DIR = os.path.join(ROOT, "Models/tiny-random-openvla")
 BASE_VOCAB, PAD, BINS, SPACE = 32000, 64, 256, 29871
-IMAGE = 56
-VISION = dict(embed_dim=64, depth=3, num_heads=2, mlp_ratio=2.0)
-TEXT = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4)
+TIMM_ID = "vit_so400m_patch14_siglip_224"
+UNNORM_KEY = "sim_tabletop"
 
 
-def preprocess(bgr):
-    """BGR frame → normalised [3, 56, 56] planes: PIL bicubic resize, SigLIP mean/std 0.5 (as VLAPolicy)."""
-    rgb = Image.fromarray(np.ascontiguousarray(bgr[..., ::-1]))
-    small = np.asarray(rgb.resize((IMAGE, IMAGE), Image.BICUBIC), dtype=np.float32) / 255.0
-    return torch.from_numpy(((small - 0.5) / 0.5).transpose(2, 0, 1).copy())
+def load_episode(args):
+    """One episode → (uint8 [N, S, S, 3] RGB frames resized as VLAPolicy resizes, actions [N, 7], instruction, meta)."""
+    path, size = args
+    ep = Episode(path)
+    acts = np.asarray(ep.actions(), dtype=np.float64)
+    frames = []
+    for i in range(len(acts)):
+        # Frames are stored as true-colour PNG; PIL's bicubic resize is what the Swift preprocessor matches.
+        rgb = Image.open(io.BytesIO(ep.frame_bytes(i))).convert("RGB")
+        frames.append(np.asarray(rgb.resize((size, size), Image.BICUBIC), dtype=np.uint8))
+    return np.stack(frames), acts, ep.meta["instruction"], ep.meta.get("extra", {})
+
+
+def prompt_ids(tok, instruction):
+    """OpenVLA's prompt, as VLAPolicy builds it: lower-cased instruction, "▁" appended."""
+    ids = tok.encode(f"In: What action should the robot take to {instruction.lower()}?\nOut:").ids
+    return ids if ids[-1] == SPACE else ids + [SPACE]
 
 
 class Policy(nn.Module):
-    def __init__(self):
+    def __init__(self, image, vision, text):
         super().__init__()
         import timm
         from transformers import LlamaConfig, LlamaForCausalLM
-        self.featurizer = timm.create_model("vit_so400m_patch14_siglip_224", pretrained=False, num_classes=0,
-                                            img_size=IMAGE, **VISION)
-        d, h = VISION["embed_dim"], TEXT["hidden_size"]
+        self.featurizer = timm.create_model(TIMM_ID, pretrained=False, num_classes=0, img_size=image, **vision)
+        d, h = vision["embed_dim"], text["hidden_size"]
         self.fc1, self.fc2 = nn.Linear(d, h), nn.Linear(h, h)
         self.lm = LlamaForCausalLM(LlamaConfig(vocab_size=BASE_VOCAB + PAD, max_position_embeddings=256,
-                                               rms_norm_eps=1e-6, tie_word_embeddings=False, **TEXT))
+                                               rms_norm_eps=1e-6, tie_word_embeddings=False, **text))
+        # Training only (not exported): where the target is, from the state that predicts action 0.
+        self.aux = nn.Linear(h, 3)
 
     def patches(self, pixels):
         # Prismatic: get_intermediate_layers(n={len(blocks) - 2}): the second-to-last block, no norm.
         feats = self.featurizer.get_intermediate_layers(pixels, n={len(self.featurizer.blocks) - 2})[0]
         return self.fc2(nn.functional.gelu(self.fc1(feats)))
 
-    def forward(self, pixels, prompt_ids, action_ids):
-        emb = self.lm.get_input_embeddings()
+    def forward(self, pixels, ids, starts, n_actions, aux=False):
+        """ids: [B, L] = BOS, P placeholder slots, prompt[1:], actions[:-1], right padding.
+        Returns the logits that predict the n_actions action tokens of every row (and, with
+        aux, the auxiliary head's guess of the remaining end-effector travel)."""
         p = self.patches(pixels)
-        text = emb(prompt_ids)
-        acts = emb(action_ids[:, :-1])
-        x = torch.cat([text[:, :1], p, text[:, 1:], acts], dim=1)
-        logits = self.lm(inputs_embeds=x).logits
-        # [BOS, P patches, T-1 prompt tokens, A-1 action tokens]: the last prompt token (index
-        # P + T - 1) predicts action 0, and action k is predicted k positions later.
-        start = p.shape[1] + prompt_ids.shape[1] - 1
-        return logits[:, start:start + action_ids.shape[1]]
+        emb = self.lm.get_input_embeddings()(ids)
+        x = torch.cat([emb[:, :1], p, emb[:, 1 + p.shape[1]:]], dim=1)
+        # Causal attention: the real tokens come first, so the right padding never reaches them.
+        h = self.lm.model(inputs_embeds=x).last_hidden_state
+        rows = torch.arange(ids.shape[0])[:, None]
+        cols = starts[:, None] + torch.arange(n_actions)[None, :]
+        logits = self.lm.lm_head(h[rows, cols])
+        return (logits, self.aux(h[rows[:, 0], starts])) if aux else logits
+
+
+def action_tokens(actions, q01, q99, mask):
+    """OpenVLA's tokens: BOUNDS_Q99 normalisation (mask=False dims raw), 256-bin digitize, 32000 − bin."""
+    span = np.where(q99 - q01 == 0, 1, q99 - q01)
+    norm = np.where(mask, np.clip(2 * (actions - q01) / span - 1, -1, 1), actions)
+    norm = np.where(mask & (q99 - q01 == 0), 0, norm)
+    return BASE_VOCAB - np.digitize(np.clip(norm, -1, 1), np.linspace(-1, 1, BINS))
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--episodes", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--minutes", type=float, default=8)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--episodes", nargs="+", required=True, help="folders of recorded episodes")
+    ap.add_argument("--out", required=True, help="the model folder to write")
+    ap.add_argument("--steps", type=int, default=5000, help="optimiser steps")
+    ap.add_argument("--batch", type=int, default=96)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--image", type=int, default=112, help="input size in pixels (a multiple of --patch)")
+    ap.add_argument("--patch", type=int, default=14)
+    ap.add_argument("--vision-width", type=int, default=64)
+    ap.add_argument("--vision-depth", type=int, default=4, help="blocks (the last one is unused, as in Prismatic)")
+    ap.add_argument("--width", type=int, default=64, help="decoder width")
+    ap.add_argument("--layers", type=int, default=3, help="decoder layers")
+    ap.add_argument("--aux-weight", type=float, default=1.0,
+                    help="weight of the auxiliary loss (remaining end-effector travel, a training-only head)")
+    ap.add_argument("--val", type=float, default=0.03, help="fraction of episodes kept for validation")
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop early after this long (0: no limit)")
+    ap.add_argument("--checkpoint-every", type=int, default=1000,
+                    help="also export the model to --out every this many steps (to evaluate it while training runs)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
-    np.random.seed(args.seed)
+    rng = np.random.default_rng(args.seed)
     torch.set_num_threads(os.cpu_count() or 2)
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(os.path.join(TOKENIZER_DIR, "tokenizer.json"))
+    vision = dict(embed_dim=args.vision_width, depth=args.vision_depth, num_heads=max(2, args.vision_width // 16),
+                  mlp_ratio=2.0, patch_size=args.patch)
+    text = dict(hidden_size=args.width, intermediate_size=2 * args.width, num_hidden_layers=args.layers,
+                num_attention_heads=max(2, args.width // 16))
 
-    frames, prompts, actions = [], [], []
-    for path in sorted(glob.glob(os.path.join(args.episodes, "*"))):
-        ep = Episode(path)
-        text = f"In: What action should the robot take to {ep.meta['instruction'].lower()}?\nOut:"
-        ids = tok.encode(text).ids
-        if ids[-1] != SPACE:
-            ids.append(SPACE)
-        acts = ep.actions()
-        for i in range(len(acts)):
-            frames.append(preprocess(ep.frame(i)))
-            prompts.append(ids)
-            actions.append(acts[i])
-    actions = np.array(actions)
+    t0 = time.time()
+    paths = sorted(p for d in args.episodes for p in glob.glob(os.path.join(d, "*")) if os.path.isdir(p))
+    with multiprocessing.Pool(os.cpu_count() or 2) as pool:
+        loaded = pool.map(load_episode, [(p, args.image) for p in paths], chunksize=16)
+    families, seeds = {}, set()
+    for _, _, _, extra in loaded:
+        families[extra.get("task", "?")] = families.get(extra.get("task", "?"), 0) + 1
+        seeds.add(int(extra.get("seed", -1)))
+    frames = np.concatenate([f for f, _, _, _ in loaded])
+    actions = np.concatenate([a for _, a, _, _ in loaded])
+    episode_of = np.concatenate([np.full(len(a), i) for i, (_, a, _, _) in enumerate(loaded)])
+    # Auxiliary target: the end-effector travel still ahead (sum of this and the later
+    # translation actions), in decimetres: for reach and pick it points at the named object.
+    remaining = np.concatenate([np.cumsum(a[::-1, :3], axis=0)[::-1] for _, a, _, _ in loaded]).astype(np.float32) * 10
+    prompts = [prompt_ids(tok, ins) for _, _, ins, _ in loaded]
+    instructions = sorted({ins for _, _, ins, _ in loaded})
+    print(f"{len(frames)} steps from {len(paths)} episodes {families} (seeds {min(seeds)}…{max(seeds)}), "
+          f"{len(instructions)} distinct instructions, loaded in {time.time() - t0:.0f} s", flush=True)
+
     q01, q99 = np.quantile(actions, 0.01, axis=0), np.quantile(actions, 0.99, axis=0)
-    mask = np.array([True] * 6 + [False])
-    rng_ = np.where(q99 - q01 == 0, 1, q99 - q01)
-    norm = np.where(mask, np.clip(2 * (actions - q01) / rng_ - 1, -1, 1), actions)
-    norm = np.where(mask & (q99 - q01 == 0), 0, norm)
-    edges = np.linspace(-1, 1, BINS)
-    tokens = BASE_VOCAB - np.digitize(np.clip(norm, -1, 1), edges)
-    print(f"{len(frames)} samples from {len(glob.glob(os.path.join(args.episodes, '*')))} episodes")
+    mask = np.array([True] * (actions.shape[1] - 1) + [False])
+    tokens = action_tokens(actions, q01, q99, mask)
+    n_act = tokens.shape[1]
 
-    model = Policy()
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.01)
-    pixels = torch.stack(frames)
-    order = np.arange(len(frames))
-    start, step = time.time(), 0
-    while time.time() - start < args.minutes * 60:
-        np.random.shuffle(order)
-        for b in range(0, len(order), args.batch):
-            idx = order[b:b + args.batch]
-            # Prompts differ in length: group the batch by prompt length (pad-free).
-            by_len = {}
-            for i in idx:
-                by_len.setdefault(len(prompts[i]), []).append(i)
-            loss_total, n = 0.0, 0
-            opt.zero_grad()
-            for length, group in by_len.items():
-                p_ids = torch.tensor([prompts[i] for i in group])
-                a_ids = torch.tensor(tokens[group])
-                logits = model(pixels[group], p_ids, a_ids)
-                loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), a_ids.reshape(-1)) * len(group) / len(idx)
-                loss.backward()
-                loss_total += loss.item()
-            opt.step()
-            step += 1
-            if step % 20 == 0:
-                print(f"step {step}  {time.time() - start:5.0f}s  loss {loss_total:.3f}", flush=True)
-            if time.time() - start > args.minutes * 60:
-                break
-    export(model, args.out, q01, q99, mask, tok)
+    val_eps = set(rng.choice(len(paths), size=max(1, int(len(paths) * args.val)), replace=False).tolist())
+    is_val = np.array([e in val_eps for e in episode_of])
+    train_idx, val_idx = np.nonzero(~is_val)[0], np.nonzero(is_val)[0]
+
+    model = Policy(args.image, vision, text)
+    n_params = sum(p.numel() for p in model.parameters())
+    n_patches = (args.image // args.patch) ** 2
+    print(f"model: {n_params / 1e6:.2f} M parameters ({n_patches} patches)", flush=True)
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embed" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0}],
+                            lr=args.lr, betas=(0.9, 0.95))
+    warmup = min(300, args.steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * (0.05 + 0.95 * 0.5 * (
+        1 + math.cos(math.pi * min(1.0, s / args.steps)))))
+    mean = torch.tensor(0.5)
+
+    def batch(idx):
+        pix = torch.from_numpy(frames[idx]).permute(0, 3, 1, 2).float().div_(255).sub_(mean).div_(0.5)
+        rows = [prompts[episode_of[i]] for i in idx]
+        length = 1 + n_patches + max(len(r) for r in rows) - 1 + n_act - 1
+        ids = torch.zeros(len(idx), length, dtype=torch.long)
+        starts = torch.zeros(len(idx), dtype=torch.long)
+        for j, (i, r) in enumerate(zip(idx, rows)):
+            seq = [r[0]] + [0] * n_patches + r[1:] + tokens[i, :-1].tolist()
+            ids[j, :len(seq)] = torch.tensor(seq)
+            starts[j] = n_patches + len(r) - 1      # the last prompt token predicts action 0
+        return pix, ids, starts, torch.from_numpy(tokens[idx]), torch.from_numpy(remaining[idx])
+
+    def validate():
+        model.eval()
+        right, right_all, n = np.zeros(n_act), 0, 0
+        with torch.no_grad():
+            for b in range(0, len(val_idx), 256):
+                pix, ids, starts, target, _ = batch(val_idx[b:b + 256])
+                pred = model(pix, ids, starts, n_act).argmax(-1)
+                ok = (pred == target).numpy()
+                right += ok.sum(0)
+                right_all += ok.all(1).sum()
+                n += len(ok)
+        model.train()
+        return right / n, right_all / n
+
+    start, losses, aux_losses = time.time(), [], []
+    order = rng.permutation(train_idx)
+    pos = 0
+    for step in range(args.steps):
+        if pos + args.batch > len(order):
+            order, pos = rng.permutation(train_idx), 0
+        pix, ids, starts, target, travel = batch(order[pos:pos + args.batch])
+        pos += args.batch
+        logits, guess = model(pix, ids, starts, n_act, aux=True)
+        ce = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+        aux = nn.functional.mse_loss(guess, travel)
+        loss = ce + args.aux_weight * aux
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        losses.append(ce.item())
+        aux_losses.append(aux.item())
+        if (step + 1) % 100 == 0 or step + 1 == args.steps:
+            line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
+            if (step + 1) % 500 == 0 or step + 1 == args.steps:
+                per_dim, whole = validate()
+                line += f"  val token acc {' '.join(f'{a:.2f}' for a in per_dim)}  all {whole:.2f}"
+            print(line, flush=True)
+        if args.checkpoint_every and (step + 1) % args.checkpoint_every == 0 and step + 1 < args.steps:
+            export(model, args.out, q01, q99, mask, args.image, vision, text,
+                   {"families": families, "checkpoint_step": step + 1}, quiet=True)
+        if args.max_minutes and time.time() - start > args.max_minutes * 60:
+            print(f"stopping at step {step + 1}: --max-minutes reached", flush=True)
+            break
+    per_dim, whole = validate()
+    summary = {
+        "episodes": len(paths), "steps_recorded": int(len(frames)), "families": families,
+        "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
+        "training_steps": step + 1, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight,
+        "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
+        "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
+        "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
+    }
+    export(model, args.out, q01, q99, mask, args.image, vision, text, summary)
+    save_parity_sample(model, args.out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, args.image)
 
 
-def export(model, out, q01, q99, mask, tok):
+def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False):
     from safetensors.torch import save_file
     os.makedirs(out, exist_ok=True)
     sd = {}
@@ -153,29 +259,72 @@ def export(model, out, q01, q99, mask, tok):
     for k, v in model.lm.state_dict().items():
         if "rotary_emb" not in k:
             sd["language_model." + k] = v
-    save_file({k: v.detach().contiguous().float() for k, v in sd.items()}, os.path.join(out, "model.safetensors"),
-              metadata={"format": "pt"})
-    stats = {"sim_tabletop": {"action": {"q01": q01.tolist(), "q99": q99.tolist(), "mask": mask.tolist()}}}
+    save_file({k: v.detach().contiguous().to(torch.bfloat16) for k, v in sd.items()},
+              os.path.join(out, "model.safetensors"), metadata={"format": "pt"})
+    stats = {UNNORM_KEY: {"action": {"q01": q01.tolist(), "q99": q99.tolist(), "mask": mask.tolist()}}}
     config = {
         "model_type": "openvla", "architectures": ["OpenVLAForActionPrediction"],
         "vision_backbone_id": "siglip-vit-so400m", "llm_backbone_id": "llama2-7b-pure",
         "arch_specifier": "no-align+gelu-mlp", "use_fused_vision_backbone": False,
-        "timm_model_ids": ["vit_so400m_patch14_siglip_224"], "timm_override_act_layers": [None],
-        "timm_model_args": [VISION], "image_sizes": [IMAGE], "image_resize_strategy": "resize-naive",
+        "timm_model_ids": [TIMM_ID], "timm_override_act_layers": [None],
+        "timm_model_args": [vision], "image_sizes": [image], "image_resize_strategy": "resize-naive",
         "pad_token_id": BASE_VOCAB, "pad_to_multiple_of": PAD, "n_action_bins": BINS, "control_frequency": 10,
         "text_config": {"model_type": "llama", "vocab_size": BASE_VOCAB + PAD, "max_position_embeddings": 256,
-                        "rms_norm_eps": 1e-6, **TEXT},
+                        "rms_norm_eps": 1e-6, "tie_word_embeddings": False, **text},
         "norm_stats": stats,
     }
-    json.dump(config, open(os.path.join(out, "config.json"), "w"), indent=1)
-    json.dump(stats, open(os.path.join(out, "dataset_statistics.json"), "w"), indent=1)
-    for f in ["tokenizer.json", "tokenizer_config.json"]:
-        with open(os.path.join(TOKENIZER_DIR, f)) as src, open(os.path.join(out, f), "w") as dst:
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    with open(os.path.join(out, "dataset_statistics.json"), "w") as f:
+        json.dump(stats, f, indent=1)
+    for name in ["tokenizer.json", "tokenizer_config.json"]:
+        with open(os.path.join(TOKENIZER_DIR, name)) as src, open(os.path.join(out, name), "w") as dst:
             dst.write(src.read())
-    json.dump({"image_resize_strategy": "resize-naive", "interpolations": ["bicubic"], "means": [[0.5, 0.5, 0.5]],
-               "stds": [[0.5, 0.5, 0.5]], "input_sizes": [[3, IMAGE, IMAGE]]},
-              open(os.path.join(out, "preprocessor_config.json"), "w"), indent=1)
-    print("wrote", out)
+    with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
+        json.dump({"image_resize_strategy": "resize-naive", "interpolations": ["bicubic"], "means": [[0.5, 0.5, 0.5]],
+                   "stds": [[0.5, 0.5, 0.5]], "input_sizes": [[3, image, image]]}, f, indent=1)
+    with open(os.path.join(out, "training.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    if not quiet:
+        print("wrote", out, flush=True)
+
+
+def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, image, count=12):
+    """Validation frames (at full size, as PNG) with the tokens the exported bf16 weights choose in
+    PyTorch: the Swift runtime must choose the same ones (Tests/PolicyTests)."""
+    # Reload the exported (bf16-rounded) weights so the reference is exactly what ships.
+    from safetensors.torch import load_file
+    sd = load_file(os.path.join(out, "model.safetensors"))
+    model.featurizer.load_state_dict({k[len("vision_backbone.featurizer."):]: v.float() for k, v in sd.items()
+                                      if k.startswith("vision_backbone.featurizer.")})
+    for name in ["fc1", "fc2"]:
+        getattr(model, name).weight.data = sd[f"projector.{name}.weight"].float()
+        getattr(model, name).bias.data = sd[f"projector.{name}.bias"].float()
+    model.lm.load_state_dict({k[len("language_model."):]: v.float() for k, v in sd.items()
+                              if k.startswith("language_model.")}, strict=False)
+    model.eval()
+    folder = os.path.join(out, "parity")
+    os.makedirs(folder, exist_ok=True)
+    picks = val_idx[np.linspace(0, len(val_idx) - 1, count).astype(int)]
+    cases = []
+    starts_of = np.concatenate([[0], np.cumsum([len(a) for _, a, _, _ in loaded])])
+    for n, i in enumerate(picks):
+        e = episode_of[i]
+        instruction = loaded[e][2]
+        with open(os.path.join(folder, f"{n:02d}.png"), "wb") as f:   # the recorded PNG, as it is
+            f.write(Episode(paths[e]).frame_bytes(int(i - starts_of[e])))
+        pix = torch.from_numpy(frames[i:i + 1]).permute(0, 3, 1, 2).float().div(255).sub(0.5).div(0.5)
+        ids = list(prompts[e])
+        with torch.no_grad():
+            for _ in range(tokens.shape[1]):
+                seq = torch.tensor([[ids[0]] + [0] * ((image // model.featurizer.patch_embed.patch_size[0]) ** 2) + ids[1:]])
+                logits = model(pix, seq, torch.tensor([seq.shape[1] - 1]), 1)
+                ids.append(int(logits[0, 0].argmax()))
+        cases.append({"image": f"{n:02d}.png", "instruction": instruction,
+                      "tokens": ids[len(prompts[e]):], "recorded_tokens": tokens[i].tolist()})
+    with open(os.path.join(folder, "cases.json"), "w") as f:
+        json.dump({"about": "PyTorch greedy action tokens of the exported weights on validation frames",
+                   "cases": cases}, f, indent=1)
 
 
 if __name__ == "__main__":

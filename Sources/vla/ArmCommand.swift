@@ -100,12 +100,13 @@ extension ArmCommand {
                 let client: ServoProtocolClient = `protocol` == .feetech
                     ? FeetechProtocol(link: serial) : DynamixelProtocol(link: serial)
                 for id in client.scan(0...maxID, timeout: 0.02) {
-                    var number = try? client.ping(id)
-                    if number == nil || number! == nil {
-                        let b = try? client.read(id, address: 3, count: 2)
-                        number = b.map { Int($0[0]) | Int($0[1]) << 8 }
+                    // ping gives the model number where the protocol carries it (Dynamixel);
+                    // else read it from the control table (Feetech: address 3, 2 bytes).
+                    var number: Int? = try? client.ping(id)
+                    if number == nil, let b = try? client.read(id, address: 3, count: 2) {
+                        number = Int(b[0]) | Int(b[1]) << 8
                     }
-                    let n = (number ?? nil) ?? -1
+                    let n = number ?? -1
                     let model = ServoModel.from(modelNumber: n, family: `protocol`)?.rawValue ?? "unknown (\(n))"
                     found.append(["id": "\(id)", "model": model, "baud_rate": "\(rate)"])
                     print("id \(id)  \(model)  at \(rate) baud")

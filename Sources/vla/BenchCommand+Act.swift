@@ -19,8 +19,12 @@ extension BenchCommand {
               300m   towers 384/12 (ViT-S) and 768/12 (ViT-B), decoder hidden 1024,
                      12 layers, intermediate 2816                               (~310M)
 
+            With --model DIR it times that model folder instead (e.g. the bundled \
+            Models/sim-tabletop-vla), on the same kind of 640x480 image.
+
             Examples:
               swift run -c release vla bench act
+              swift run -c release vla bench act --model Models/sim-tabletop-vla
               swift run -c release vla bench act --config small --repeats 10 --json
             """
         )
@@ -29,6 +33,8 @@ extension BenchCommand {
 
         @Option(help: "Which configuration: small, 300m or all.")
         var config: Size = .all
+        @Option(help: "Time this OpenVLA-layout model folder instead of the random configurations.")
+        var model: String?
         @Option(help: "Timed actions (after one warm-up); the median is reported.")
         var repeats: Int = 5
         @Flag(help: "Print one JSON object instead of a table.")
@@ -42,17 +48,30 @@ extension BenchCommand {
             let sizes: [Size] = config == .all ? [.small, .m300] : [config]
             var results: [[String: Any]] = []
             let tokenizer = URL(fileURLWithPath: "Tests/Fixtures/openvla/tiny")
-            guard FileManager.default.fileExists(atPath: tokenizer.appendingPathComponent("tokenizer.json").path) else {
+            guard model != nil || FileManager.default.fileExists(atPath: tokenizer.appendingPathComponent("tokenizer.json").path) else {
                 throw fail(ValidationError("run from the repository root: the benchmark borrows the tokenizer of Tests/Fixtures/openvla/tiny"))
             }
-            for size in sizes {
-                let spec: RandomOpenVLA = size == .small
-                    ? RandomOpenVLA(towers: [(192, 6, 3), (192, 6, 3)], hidden: 256, layers: 4, heads: 4, intermediate: 688)
-                    : RandomOpenVLA(towers: [(384, 12, 6), (768, 12, 12)], hidden: 1024, layers: 12, heads: 16, intermediate: 2816)
-                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vla-bench-\(size.rawValue)-\(getpid())")
-                defer { try? FileManager.default.removeItem(at: dir) }
-                let parameters = try spec.write(to: dir, tokenizerFrom: tokenizer)
-                let policy = try VLAPolicy(modelDirectory: dir, unnormKey: "bench")
+            for size in model == nil ? sizes.map(Optional.some) : [nil] {
+                let policy: VLAPolicy, parameters: Int, name: String
+                var scratch: URL?
+                defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
+                if let size {
+                    let spec: RandomOpenVLA = size == .small
+                        ? RandomOpenVLA(towers: [(192, 6, 3), (192, 6, 3)], hidden: 256, layers: 4, heads: 4, intermediate: 688)
+                        : RandomOpenVLA(towers: [(384, 12, 6), (768, 12, 12)], hidden: 1024, layers: 12, heads: 16, intermediate: 2816)
+                    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vla-bench-\(size.rawValue)-\(getpid())")
+                    scratch = dir
+                    parameters = try spec.write(to: dir, tokenizerFrom: tokenizer)
+                    policy = try VLAPolicy(modelDirectory: dir, unnormKey: "bench")
+                    name = size.rawValue
+                } else {
+                    let dir = URL(fileURLWithPath: model!)
+                    do { policy = try VLAPolicy(modelDirectory: dir) } catch { throw fail(error) }
+                    parameters = try SafeTensorsCheckpoint(directory: dir).files.reduce(0) { n, f in
+                        n + f.tensors.values.reduce(0) { $0 + $1.count }
+                    }
+                    name = dir.lastPathComponent
+                }
                 var pixels = [UInt8](repeating: 0, count: 640 * 480 * 3)
                 for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 13) }
                 let image = Image(width: 640, height: 480, format: .bgr, pixels: pixels)
@@ -64,7 +83,7 @@ extension BenchCommand {
                 let median = timings.sorted { $0.total < $1.total }[timings.count / 2]
                 let ms = { (s: Double) in (s * 1e5).rounded() / 100 }
                 let r: [String: Any] = [
-                    "config": size.rawValue, "parameters": parameters,
+                    "config": name, "parameters": parameters,
                     "total_ms": ms(median.total), "preprocess_ms": ms(median.preprocess), "vision_ms": ms(median.vision),
                     "prefill_ms": ms(median.prefill), "decode_ms": ms(median.decode),
                     "actions_per_s": 1 / median.total, "openblas_core": BLASBackend.coreName,
@@ -72,7 +91,7 @@ extension BenchCommand {
                 results.append(r)
                 if !json {
                     print(String(format: "%@ (%.1fM parameters): %.1f ms per action (%.1f Hz) = preprocess %.1f + vision %.1f + prefill %.1f + decode %.1f ms",
-                                 size.rawValue, Double(parameters) / 1e6, median.total * 1e3, 1 / median.total,
+                                 name, Double(parameters) / 1e6, median.total * 1e3, 1 / median.total,
                                  median.preprocess * 1e3, median.vision * 1e3, median.prefill * 1e3, median.decode * 1e3))
                 }
             }

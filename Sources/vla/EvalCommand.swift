@@ -18,6 +18,7 @@ struct EvalCommand: ParsableCommand {
         Examples:
           vla eval --model Models/tiny-random-openvla --episodes 20 --seed 100000
           vla eval --expert --episodes 50 --task pick --json
+          vla eval --episodes 100 --seed 200000 --phrasings held-out
         """
     )
 
@@ -33,7 +34,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The first layout seed.")
     var seed: UInt64 = 100_000
 
-    @Option(help: "Only this task family: reach, push or pick (default: all).")
+    @Option(help: "Only this task family: reach, push or pick (default: the families the model's training.json names, else all).")
     var task: String?
 
     @Option(help: "Steps before an episode counts as failed.")
@@ -41,6 +42,9 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Which dataset statistics un-normalise the policy's actions.")
     var unnormKey: String?
+
+    @Option(help: "Instruction phrasings: all, training or held-out (each family's last template, never recorded with --phrasings training).")
+    var phrasings: String = "all"
 
     @Option(help: "Give the policy this instruction instead of the task's own (to test phrasings).")
     var instruction: String?
@@ -54,9 +58,22 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         guard !(model != nil && expert) else { throw ValidationError("give --model DIR or --expert, not both") }
         guard episodes > 0, maxSteps > 0 else { throw ValidationError("--episodes and --max-steps must be positive") }
+        try RunCommand.validatePhrasings(phrasings)
         if let task, TaskFamily(rawValue: task) == nil {
             throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+    }
+
+    /// The families a model folder's `training.json` (written by Models/tools/train_policy.py)
+    /// says it was trained on, in the simulator's order; nil for the expert or other models.
+    func trainedFamilies() -> [TaskFamily]? {
+        guard !expert else { return nil }
+        let url = URL(fileURLWithPath: model ?? RunCommand.bundledModel).appendingPathComponent("training.json")
+        guard let data = try? Data(contentsOf: url),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let families = json["families"] as? [String: Any] else { return nil }
+        let trained = TaskFamily.allCases.filter { families[$0.rawValue] != nil }
+        return trained.isEmpty ? nil : trained
     }
 
     func run() throws {
@@ -65,7 +82,7 @@ struct EvalCommand: ParsableCommand {
             do { policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model ?? RunCommand.bundledModel), unnormKey: unnormKey) }
             catch { throw fail(error) }
         }
-        let families = task.map { [TaskFamily(rawValue: $0)!] } ?? TaskFamily.allCases
+        let families = task.map { [TaskFamily(rawValue: $0)!] } ?? trainedFamilies() ?? TaskFamily.allCases
         var rows: [[String: Any]] = []
         let bar = ProgressBar("evaluating", total: families.count * episodes)
         var done = 0
@@ -80,7 +97,7 @@ struct EvalCommand: ParsableCommand {
                     if servoBus { (world, bus) = try SimulatedWorld.servoBus() } else { world = try SimulatedWorld.kinematic() }
                     defer { try? world.arm.disconnect(); bus?.stop() }
                     world.maxSteps = maxSteps
-                    let simTask = try world.reset(seed: s, family: family)
+                    let simTask = try world.reset(seed: s, family: family, phrasings: PhrasingSet(rawValue: phrasings)!)
                     var scripted = ScriptedExpert(seed: s)
                     scripted.reset(for: simTask)
                     try world.camera.open()
@@ -111,15 +128,15 @@ struct EvalCommand: ParsableCommand {
                     "task": family.rawValue, "episodes": episodes,
                     "success_rate": Double(successes) / Double(episodes),
                     "distractor_rate": Double(distractors) / Double(episodes),
-                    "mean_steps_when_successful": successes == 0 ? 0 : Double(successSteps) / Double(successes),
-                    "policy_median_ms": sorted.isEmpty ? 0 : sorted[sorted.count / 2] * 1e3,
+                    "mean_steps_when_successful": successes == 0 ? 0.0 : Double(successSteps) / Double(successes),
+                    "policy_median_ms": sorted.isEmpty ? 0.0 : sorted[sorted.count / 2] * 1e3,
                 ])
             }
         } catch { throw fail(error) }
         bar.finish()
         if json {
             let out: [String: Any] = ["model": expert ? "scripted-expert" : (model ?? RunCommand.bundledModel),
-                                      "seed": seed, "max_steps": maxSteps, "results": rows]
+                                      "seed": seed, "max_steps": maxSteps, "phrasings": phrasings, "results": rows]
             let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {

@@ -19,6 +19,7 @@ struct RecordCommand: ParsableCommand {
 
         Examples:
           vla record --task pick --count 20 --seed 1000 --fast
+          vla record --task reach --count 1000 --seed 1 --fast --phrasings training --every-target --episodes demos
           vla record --task reach --count 5 --hz 10          # real time, over the servo bus
           vla record --leader so101-leader:/dev/ttyACM1 --follower so101-follower:/dev/ttyACM0 \\
                      --camera 0 --instruction "put the red block in the bowl" --max-steps 600
@@ -28,7 +29,13 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "Task family: reach, push or pick.")
     var task: String = "reach"
 
-    @Option(help: "How many episodes.")
+    @Option(help: "Instruction phrasings: all, training (each family's held-out phrasing left out) or held-out.")
+    var phrasings: String = "all"
+
+    @Flag(help: "Record every possible target of each layout (3–5 episodes per seed: the same first frame, different instructions) instead of the seed's own one.")
+    var everyTarget = false
+
+    @Option(help: "How many episodes (layouts with --every-target).")
     var count: Int = 10
 
     @Option(help: "The first layout seed.")
@@ -67,6 +74,7 @@ struct RecordCommand: ParsableCommand {
                 throw ValidationError("'\(spec)': arms are given as PROFILE:PORT, e.g. so101-leader:/dev/ttyACM1")
             }
         }
+        try RunCommand.validatePhrasings(phrasings)
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard TaskFamily(rawValue: task) != nil else {
             throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -79,12 +87,18 @@ struct RecordCommand: ParsableCommand {
         }
         var recorded = 0
         for i in 0..<count {
-            var arguments = ["--expert", "--task", task, "--seed", "\(seed + UInt64(i))", "--hz", "\(hz)",
-                             "--max-steps", "\(maxSteps)", "--episodes", episodes, "--json"]
-            if fast { arguments.append("--fast") }
-            let run = try RunCommand.parse(arguments)
-            try run.run()
-            recorded += 1
+            let layout = seed + UInt64(i)
+            let targets: [Int?] = everyTarget
+                ? Array(0..<TabletopScenario.taskCount(seed: layout, family: TaskFamily(rawValue: task)!)) : [nil]
+            for target in targets {
+                var arguments = ["--expert", "--task", task, "--seed", "\(layout)", "--phrasings", phrasings, "--hz", "\(hz)",
+                                 "--max-steps", "\(maxSteps)", "--episodes", episodes, "--json"]
+                if let target { arguments += ["--target-index", "\(target)"] }
+                if fast { arguments.append("--fast") }
+                let run = try RunCommand.parse(arguments)
+                try run.run()
+                recorded += 1
+            }
         }
         printError("recorded \(recorded) episode(s) in \(episodes)")
     }

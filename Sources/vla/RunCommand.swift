@@ -26,10 +26,12 @@ struct RunCommand: ParsableCommand {
 
         The policy is an OpenVLA-layout model (--model, default Models/tiny-random-openvla: \
         random weights, it runs the loop but solves nothing), or the simulator's scripted \
-        expert (--expert), which solves the tasks and records demonstrations.
+        expert (--expert), which solves every task family and records demonstrations. The default layout seed, 100000, is outside \
+        the seeds the bundled model was trained on.
 
         Examples:
           vla run
+          vla run --task pick --seed 100007 --video run.avi
           vla run --expert --task pick --seed 3 --video run.avi
           vla run --model DIR --unnorm-key sim_tabletop --max-steps 20
           vla run --expert --task push --fast --no-record --json
@@ -40,6 +42,12 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "An OpenVLA-layout model folder (default: \(RunCommand.bundledModel)).")
     var model: String?
+
+    static func validatePhrasings(_ value: String) throws {
+        guard PhrasingSet(rawValue: value) != nil else {
+            throw ValidationError("--phrasings must be one of \(PhrasingSet.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
 
     static let bundledModel = "Models/tiny-random-openvla"
 
@@ -52,8 +60,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Simulated task family: reach, push or pick.")
     var task: String = "reach"
 
-    @Option(help: "Seed of the simulated layout (and of the expert's noise).")
-    var seed: UInt64 = 1
+    @Option(help: "Simulated instruction phrasings: all, training (the held-out one left out) or held-out.")
+    var phrasings: String = "all"
+
+    @Option(help: "Pose the layout's Nth possible task (0-based: its objects in order) instead of the seed's own choice.")
+    var targetIndex: Int?
+
+    @Option(help: "Seed of the simulated layout (and of the expert's noise); demonstrations use 1…, evaluations 100000….")
+    var seed: UInt64 = 100_000
 
     @Option(help: "Control rate in Hz (default: the model's control_frequency, else 10).")
     var hz: Double?
@@ -97,6 +111,7 @@ struct RunCommand: ParsableCommand {
         guard TaskFamily(rawValue: task) != nil else {
             throw ValidationError("--task must be one of \(TaskFamily.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        try Self.validatePhrasings(phrasings)
         guard (hz ?? 10) > 0 && (hz ?? 10) <= 1000, maxSteps > 0 else { throw ValidationError("--hz must be in (0, 1000] and --max-steps positive") }
     }
 
@@ -130,7 +145,8 @@ struct RunCommand: ParsableCommand {
         world.controlPeriod = 1 / hz
         world.maxSteps = maxSteps
         let simTask: TabletopTask
-        do { simTask = try world.reset(seed: seed, family: family) } catch { throw fail(error) }
+        do { simTask = try world.reset(seed: seed, family: family, phrasings: PhrasingSet(rawValue: phrasings)!,
+                                                  targetIndex: targetIndex) } catch { throw fail(error) }
         let said = instruction ?? simTask.instruction
         var scripted = ScriptedExpert(seed: seed)
         scripted.reset(for: simTask)

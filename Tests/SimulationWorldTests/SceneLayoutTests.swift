@@ -60,4 +60,46 @@ import Testing
         }
         #expect(phrasings.count >= 4, "instructions should vary: \(phrasings)")
     }
+
+    /// Training data never uses a family's held-out template; held-out scenarios use only it;
+    /// the layout and target do not depend on the phrasing set.
+    @Test(arguments: TaskFamily.allCases)
+    func heldOutPhrasingsStayOut(family: TaskFamily) {
+        let heldOut = TabletopTask.templates(for: family, in: .heldOut)
+        #expect(heldOut.count == 1 && TabletopTask.templates(for: family, in: .training).count == TabletopTask.templates(for: family).count - 1)
+        #expect(!TabletopTask.templates(for: family, in: .training).contains(heldOut[0]))
+        // The words the held-out template has and no training template has mark its instructions.
+        let marker = heldOut[0].split(separator: " ").first { word in
+            !word.contains("{") && !TabletopTask.templates(for: family, in: .training).contains { $0.split(separator: " ").contains(word) }
+        }.map(String.init)
+        let m = try! #require(marker, "the held-out template of \(family) shares every word with a training one")
+        var sawHeldOut = 0
+        for seed in UInt64(0)..<60 {
+            let train = TabletopScenario.generate(seed: seed, family: family, phrasings: .training)
+            let held = TabletopScenario.generate(seed: seed, family: family, phrasings: .heldOut)
+            #expect(!train.task.instruction.split(separator: " ").contains(Substring(m)), "seed \(seed): \(train.task.instruction)")
+            #expect(held.task.instruction.split(separator: " ").contains(Substring(m)), "seed \(seed): \(held.task.instruction)")
+            #expect(train.scene == held.scene && train.task.targetID == held.task.targetID)
+            if TabletopScenario.generate(seed: seed, family: family).task.instruction.split(separator: " ").contains(Substring(m)) { sawHeldOut += 1 }
+        }
+        #expect(sawHeldOut > 0, "the default set (all) should include the held-out phrasing")
+    }
+
+    /// One layout posed with every possible target: the same scene, each object once.
+    @Test(arguments: [TaskFamily.reach, .pick])
+    func everyTargetOfALayout(family: TaskFamily) {
+        for seed in UInt64(0)..<20 {
+            let own = TabletopScenario.generate(seed: seed, family: family)
+            let n = TabletopScenario.taskCount(seed: seed, family: family)
+            #expect(n == own.scene.objects.count)
+            let posed = (0..<n).map { TabletopScenario.generate(seed: seed, family: family, targetIndex: $0) }
+            #expect(posed.allSatisfy { $0.scene == own.scene })
+            #expect(Set(posed.map(\.task.targetID)) == Set(own.scene.objects.map(\.id)))
+            #expect(posed.contains { $0.task.targetID == own.task.targetID })
+            for p in posed {
+                let target = own.scene.object(p.task.targetID)!
+                #expect(p.task.instruction.contains(target.color.rawValue))
+            }
+        }
+    }
 }

@@ -27,12 +27,15 @@ public struct PinholeCameraModel: Sendable, Equatable {
         self.size = size
     }
 
-    /// The default view: facing the arm from 46 cm in front of its base and 44 cm up,
+    /// The default view: facing the arm from 42 cm in front of its base and 46 cm up,
     /// looking down at the workspace, so the arm reaches toward the camera and never
-    /// hides the objects from it. The image's left is the arm's right (−x).
+    /// hides the objects from it. The image's left is the arm's right (−x). The 32°
+    /// field of view frames the placement area with the push margins (x ±13 cm, y −25 …
+    /// −10 cm) edge to edge, so a 3 cm object is about 22 pixels wide at 224x224 (and
+    /// still about 11 at the 112-pixel input of the bundled model).
     public static func facingTheArm(size: PixelSize = PixelSize(width: 224, height: 224)) -> PinholeCameraModel {
-        PinholeCameraModel(eye: SIMD3(0, -0.46, 0.44), target: SIMD3(0, -0.12, 0.04),
-                           horizontalFieldOfView: 52 * Double.pi / 180, size: size)
+        PinholeCameraModel(eye: SIMD3(0, -0.42, 0.46), target: SIMD3(0, -0.17, 0.02),
+                           horizontalFieldOfView: 32 * Double.pi / 180, size: size)
     }
 
     /// The focal length in pixels.

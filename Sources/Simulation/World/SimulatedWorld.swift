@@ -111,12 +111,15 @@ public final class SimulatedWorld: @unchecked Sendable {
     public var isTerminal: Bool { lock.withLock { isSuccess || steps >= maxSteps } }
 
     /// Starts an episode on the scenario from `seed`: lays out the table, poses a task of
-    /// `family`, moves the arm home and opens the camera.
+    /// `family` phrased from `phrasings` (about the `targetIndex`-th possible target, if
+    /// given), moves the arm home and opens the camera.
     /// - Returns: The task.
     /// - Throws: What the arm throws (connection, bus errors).
     @discardableResult
-    public func reset(seed: UInt64, family: TaskFamily, objectCount: ClosedRange<Int> = 3...5) throws -> TabletopTask {
-        try reset(to: TabletopScenario.generate(seed: seed, family: family, objectCount: objectCount))
+    public func reset(seed: UInt64, family: TaskFamily, objectCount: ClosedRange<Int> = 3...5,
+                      phrasings: PhrasingSet = .all, targetIndex: Int? = nil) throws -> TabletopTask {
+        try reset(to: TabletopScenario.generate(seed: seed, family: family, objectCount: objectCount, phrasings: phrasings,
+                                                targetIndex: targetIndex))
     }
 
     /// Starts an episode on `scenario` (its gripper position is replaced by the arm's).

@@ -22,6 +22,19 @@ public enum PushDirection: String, CaseIterable, Sendable, Codable {
     public var sign: Double { self == .left ? -1 : 1 }
 }
 
+/// Which of a family's instruction templates a scenario draws from.
+///
+/// The last template of every family is held out of training data, so an evaluation
+/// with ``heldOut`` measures whether a policy follows phrasings it never saw.
+public enum PhrasingSet: String, CaseIterable, Sendable, Codable {
+    /// Every template.
+    case all
+    /// Every template but the held-out one (what demonstrations are recorded with).
+    case training
+    /// Only the held-out template of each family.
+    case heldOut = "held-out"
+}
+
 /// One task on one layout: what to do, to which object, in words, and how to tell
 /// whether it was done.
 ///
@@ -101,11 +114,21 @@ public struct TabletopTask: Sendable, Equatable, Codable {
         }
     }
 
-    /// Fills a template of `family` chosen by `rng` for `object`, with a shape word also
-    /// chosen by `rng`.
+    /// The templates of `family` in `set`: ``PhrasingSet/heldOut`` is the last one.
+    public static func templates(for family: TaskFamily, in set: PhrasingSet) -> [String] {
+        let all = templates(for: family)
+        switch set {
+        case .all: return all
+        case .training: return Array(all.dropLast())
+        case .heldOut: return [all.last!]
+        }
+    }
+
+    /// Fills a template of `family` from `phrasings`, chosen by `rng`, for `object`, with a
+    /// shape word also chosen by `rng`.
     public static func instruction(family: TaskFamily, object: TabletopObject, direction: PushDirection?,
-                                   using rng: inout SeededRandom) -> String {
-        let template = templates(for: family).randomElement(using: &rng)!
+                                   phrasings: PhrasingSet = .all, using rng: inout SeededRandom) -> String {
+        let template = templates(for: family, in: phrasings).randomElement(using: &rng)!
         let shapeWord = object.shape.names.randomElement(using: &rng)!
         return template
             .replacingOccurrences(of: "{object}", with: "\(object.color.rawValue) \(shapeWord)")
@@ -121,30 +144,52 @@ public struct TabletopScenario: Sendable, Equatable, Codable {
     public var task: TabletopTask
 
     /// A scenario from `seed`: a random layout (``TabletopScene/random(using:objectCount:table:gripper:)``)
-    /// and a random target, phrasing and (for pushes) direction.
+    /// and a random target, phrasing (from `phrasings`) and (for pushes) direction. The
+    /// layout and target depend on `seed` only, not on `phrasings`.
     ///
     /// Pushes are posed only where they can be done: the strip the object and the gripper
     /// sweep is free of other objects and stays within reach; layouts without such a
     /// target are redrawn from the same generator.
+    ///
+    ///
+    /// With `targetIndex`, the task is that one of the layout's possible tasks (its objects
+    /// in order; for pushes each feasible object-and-direction pair; the index wraps
+    /// around) instead of the seed's own choice, so one layout can be posed with every
+    /// object as the target: ``taskCount(seed:family:objectCount:)`` of them.
     public static func generate(seed: UInt64, family: TaskFamily, objectCount: ClosedRange<Int> = 3...5,
+                                phrasings: PhrasingSet = .all, targetIndex: Int? = nil,
                                 gripper: TabletopScene.Gripper = .init(position: SIMD3(0, -0.2, 0.1), opening: 0.5))
         -> TabletopScenario {
         var rng = SeededRandom(seed: seed)
         while true {
             let scene = TabletopScene.random(using: &rng, objectCount: objectCount, gripper: gripper)
-            var choices: [(TabletopObject, PushDirection?)] = []
-            for o in scene.objects {
-                if family == .push {
-                    for d in PushDirection.allCases where canPush(o, d, in: scene) { choices.append((o, d)) }
-                } else {
-                    choices.append((o, nil))
-                }
-            }
-            guard let (target, direction) = choices.randomElement(using: &rng) else { continue }
-            let text = TabletopTask.instruction(family: family, object: target, direction: direction, using: &rng)
+            let choices = taskChoices(family, in: scene)
+            guard var (target, direction) = choices.randomElement(using: &rng) else { continue }
+            if let k = targetIndex { (target, direction) = choices[((k % choices.count) + choices.count) % choices.count] }
+            let text = TabletopTask.instruction(family: family, object: target, direction: direction,
+                                                   phrasings: phrasings, using: &rng)
             return TabletopScenario(scene: scene,
                                     task: TabletopTask(family: family, target: target, direction: direction, instruction: text))
         }
+    }
+
+    /// How many different tasks of `family` the layout of `seed` can pose (the range of
+    /// `targetIndex` in ``generate(seed:family:objectCount:phrasings:targetIndex:gripper:)``).
+    public static func taskCount(seed: UInt64, family: TaskFamily, objectCount: ClosedRange<Int> = 3...5) -> Int {
+        let scene = generate(seed: seed, family: family, objectCount: objectCount).scene
+        return taskChoices(family, in: scene).count
+    }
+
+    static func taskChoices(_ family: TaskFamily, in scene: TabletopScene) -> [(TabletopObject, PushDirection?)] {
+        var choices: [(TabletopObject, PushDirection?)] = []
+        for o in scene.objects {
+            if family == .push {
+                for d in PushDirection.allCases where canPush(o, d, in: scene) { choices.append((o, d)) }
+            } else {
+                choices.append((o, nil))
+            }
+        }
+        return choices
     }
 
     /// Whether pushing `o` toward `d` has a clear strip and stays in reach.
