@@ -94,7 +94,13 @@ class Policy(nn.Module):
         rows = torch.arange(ids.shape[0])[:, None]
         cols = starts[:, None] + torch.arange(n_actions)[None, :]
         logits = self.lm.lm_head(h[rows, cols])
-        return (logits, self.aux(h[rows[:, 0], starts])) if aux else logits
+        if not aux:
+            return logits
+        # The auxiliary guess at every prompt position (after BOS and the patches) up to the
+        # one that predicts action 0: once the object's words are read, each can say where it is.
+        pos = torch.arange(h.shape[1])[None, :]
+        mask = (pos >= 1 + p.shape[1]) & (pos <= starts[:, None])
+        return logits, self.aux(h), mask
 
 
 def action_tokens(actions, q01, q99, mask):
@@ -118,9 +124,12 @@ def main():
     ap.add_argument("--vision-width", type=int, default=64)
     ap.add_argument("--vision-depth", type=int, default=4, help="blocks (the last one is unused, as in Prismatic)")
     ap.add_argument("--width", type=int, default=64, help="decoder width")
-    ap.add_argument("--layers", type=int, default=3, help="decoder layers")
-    ap.add_argument("--aux-weight", type=float, default=1.0,
-                    help="weight of the auxiliary loss (remaining end-effector travel, a training-only head)")
+    ap.add_argument("--layers", type=int, default=4, help="decoder layers")
+    ap.add_argument("--aux-weight", type=float, default=3.0,
+                    help="weight of the auxiliary loss: the end-effector travel still ahead, guessed by a training-only "
+                         "head at every prompt position (dense supervision for finding the named object)")
+    ap.add_argument("--early-steps", type=int, default=2, help="the first this many steps of an episode count as early")
+    ap.add_argument("--early-weight", type=float, default=6.0, help="extra draws of early steps (see the comment in main)")
     ap.add_argument("--val", type=float, default=0.03, help="fraction of episodes kept for validation")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop early after this long (0: no limit)")
     ap.add_argument("--checkpoint-every", type=int, default=1000,
@@ -172,7 +181,7 @@ def main():
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embed" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0}],
                             lr=args.lr, betas=(0.9, 0.95))
-    warmup = min(300, args.steps // 10)
+    warmup = max(1, min(300, args.steps // 10))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * (0.05 + 0.95 * 0.5 * (
         1 + math.cos(math.pi * min(1.0, s / args.steps)))))
     mean = torch.tensor(0.5)
@@ -203,17 +212,24 @@ def main():
         model.train()
         return right / n, right_all / n
 
+    # Causal confusion: after the first steps the gripper's offset from its home pose already
+    # says which way the demonstration went, so a policy can copy its own direction and never
+    # read the instruction. Only the first frames (gripper still at home; with --every-target
+    # recordings, the same frame under 3–5 instructions) force it to find the named object:
+    # they are drawn --early-weight times as often.
+    step_in_episode = np.concatenate([np.arange(len(a)) for _, a, _, _ in loaded])
+    weight = np.where(step_in_episode[train_idx] < args.early_steps, 1 + args.early_weight, 1.0)
+    weight /= weight.sum()
+    print(f"first-frame samples: {np.mean(step_in_episode[train_idx] < args.early_steps):.1%} of the data, "
+          f"{weight[step_in_episode[train_idx] < args.early_steps].sum():.1%} of the draws", flush=True)
     start, losses, aux_losses = time.time(), [], []
-    order = rng.permutation(train_idx)
-    pos = 0
     for step in range(args.steps):
-        if pos + args.batch > len(order):
-            order, pos = rng.permutation(train_idx), 0
-        pix, ids, starts, target, travel = batch(order[pos:pos + args.batch])
-        pos += args.batch
-        logits, guess = model(pix, ids, starts, n_act, aux=True)
+        pix, ids, starts, target, travel = batch(rng.choice(train_idx, size=args.batch, p=weight))
+        logits, guess, where = model(pix, ids, starts, n_act, aux=True)
         ce = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
-        aux = nn.functional.mse_loss(guess, travel)
+        err = ((guess - travel[:, None, :]) ** 2).mean(-1)
+        final = err[torch.arange(len(starts)), starts].mean()     # at the last prompt token
+        aux = final + (err * where).sum() / where.sum()
         loss = ce + args.aux_weight * aux
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -221,7 +237,7 @@ def main():
         opt.step()
         sched.step()
         losses.append(ce.item())
-        aux_losses.append(aux.item())
+        aux_losses.append(final.item())
         if (step + 1) % 100 == 0 or step + 1 == args.steps:
             line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
             if (step + 1) % 500 == 0 or step + 1 == args.steps:
@@ -238,7 +254,7 @@ def main():
     summary = {
         "episodes": len(paths), "steps_recorded": int(len(frames)), "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
-        "training_steps": step + 1, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight,
+        "training_steps": step + 1, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,

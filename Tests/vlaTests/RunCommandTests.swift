@@ -69,7 +69,8 @@ struct RunCommandTests {
     @Test("a run killed with SIGKILL keeps its completed steps, and vla replay reads them all")
     func killedRunReplays() throws {
         let dir = try TestSupport.temporaryDirectory("run")
-        let p = try Self.startRecording(["--max-steps", "1000", "--hz", "20"], in: dir)  // the bundled model, servo bus on a pty
+        // The random-weight model never finishes a task, so the run is still going when killed.
+        let p = try Self.startRecording(["--model", "Models/tiny-random-openvla", "--max-steps", "1000", "--hz", "20"], in: dir)
         Thread.sleep(forTimeInterval: 2.0)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
@@ -130,6 +131,26 @@ struct RecordCommandTests {
         #expect(lines.count == 2)
         #expect(lines.allSatisfy { $0.contains("\"outcome\":\"success\"") })
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 2)
+    }
+
+    @Test("--every-target poses one layout with each of its objects; --phrasings training never uses the held-out phrasing")
+    func everyTarget() throws {
+        let dir = try TestSupport.temporaryDirectory("record")
+        let r = try VLABinary.run(["record", "--task", "reach", "--count", "2", "--seed", "20", "--every-target",
+                                   "--phrasings", "training", "--fast", "--episodes", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(rows.count >= 6, "3–5 objects per layout, two layouts: \(rows.count)")
+        #expect(rows.allSatisfy { $0["outcome"] as? String == "success" })
+        for seed in [20, 21] {
+            let instructions = rows.filter { $0["seed"] as? Int == seed }.compactMap { $0["instruction"] as? String }
+            #expect(instructions.count >= 3 && Set(instructions).count == instructions.count, "\(instructions)")
+            #expect(!instructions.contains { $0.hasPrefix("put the gripper on") }, "held-out phrasing in training data")
+        }
+        let bad = try VLABinary.run(["record", "--phrasings", "some", "--fast", "--episodes", dir.path])
+        #expect(bad.status != 0 && bad.stderr.contains("all, training, held-out"))
     }
 }
 
@@ -287,5 +308,13 @@ struct EvalCommandTests {
         let mj = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any])
         let row = try #require((mj["results"] as? [[String: Any]])?.first)
         #expect((row["policy_median_ms"] as? Double ?? 0) > 0)
+    }
+
+    @Test("the table prints when no episode succeeds (a policy that solves nothing)")
+    func tableWithoutSuccesses() throws {
+        let r = try VLABinary.run(["eval", "--model", "Models/tiny-random-openvla", "--episodes", "1", "--task", "reach",
+                                   "--max-steps", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("reach") && r.stdout.contains("0.0%"), "\(r.stdout)")
     }
 }
