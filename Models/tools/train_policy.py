@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train a small OpenVLA-layout policy on SwiftVLA simulator demonstrations.
+"""Train a small OpenVLA-layout policy on SwiftVLA simulator demonstrations (work in progress).
 
 Reads episodes in SwiftVLA's native format (Models/tools/read_episode.py), trains a tiny
 model in the family the Swift runtime loads — a timm SigLIP-style ViT tower (features of
@@ -8,12 +8,12 @@ decoder — on OpenVLA's action tokens (256 bins over [-1, 1], token = 32000 −
 normalised with per-dimension q01/q99, the gripper left raw), and writes a complete
 OpenVLA-layout folder that `VLAPolicy` / `vla run` / `vla eval` load unchanged.
 
-The recipe that made Models/sim-tabletop-vla is in Models/README.md:
+The recipe and the state of training are in Models/README.md:
 
-    vla record --task reach --count 3000 --seed 1 --fast --phrasings training --episodes demos/reach
-    vla record --task pick  --count 3000 --seed 1 --fast --phrasings training --episodes demos/pick
-    python Models/tools/train_policy.py --episodes demos/reach demos/pick --out Models/sim-tabletop-vla
-    vla eval --model Models/sim-tabletop-vla --episodes 100 --seed 100000
+    vla record --task reach --count 1000 --seed 1 --every-target --fast --phrasings training --episodes demos/reach
+    vla record --task pick  --count 1000 --seed 1 --every-target --fast --phrasings training --episodes demos/pick
+    python Models/tools/train_policy.py --episodes demos/reach demos/pick --out /tmp/policy --steps 3000
+    vla eval --model /tmp/policy --episodes 100 --seed 100000
 
 Determinism: a fixed --seed, a step-based schedule and one data order; PyTorch on CPU with
 the same thread count repeats the run.
