@@ -35,6 +35,9 @@ struct RecordCommand: ParsableCommand {
     @Flag(help: "Record every possible target of each layout (3–5 episodes per seed: the same first frame, different instructions) instead of the seed's own one.")
     var everyTarget = false
 
+    @Flag(help: "Start each episode's gripper from a seeded random pose over the table instead of home.")
+    var randomStart = false
+
     @Option(help: "How many episodes (layouts with --every-target).")
     var count: Int = 10
 
@@ -95,6 +98,7 @@ struct RecordCommand: ParsableCommand {
                                  "--max-steps", "\(maxSteps)", "--episodes", episodes, "--json"]
                 if let target { arguments += ["--target-index", "\(target)"] }
                 if fast { arguments.append("--fast") }
+                if randomStart { arguments.append("--random-start") }
                 let run = try RunCommand.parse(arguments)
                 try run.run()
                 recorded += 1

@@ -63,6 +63,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Simulated instruction phrasings: all, training (the held-out one left out) or held-out.")
     var phrasings: String = "all"
 
+    @Flag(help: "Simulator: start the gripper from a seeded random pose over the table instead of home.")
+    var randomStart = false
+
     @Option(help: "Pose the layout's Nth possible task (0-based: its objects in order) instead of the seed's own choice.")
     var targetIndex: Int?
 
@@ -104,6 +107,7 @@ struct RunCommand: ParsableCommand {
         guard (camera == nil) == (arm == nil) else {
             throw ValidationError("--camera and --arm go together (a real camera and a real arm), or neither (the simulator)")
         }
+        if camera != nil, randomStart { throw ValidationError("--random-start is for the simulator (no --camera/--arm)") }
         if camera != nil, expert { throw ValidationError("--expert needs the simulator's scene; it cannot drive a real arm") }
         if let arm, arm.split(separator: ":", maxSplits: 1).count != 2 {
             throw ValidationError("--arm takes PROFILE:PORT, e.g. so101-follower:/dev/ttyACM0")
@@ -147,6 +151,12 @@ struct RunCommand: ParsableCommand {
         let simTask: TabletopTask
         do { simTask = try world.reset(seed: seed, family: family, phrasings: PhrasingSet(rawValue: phrasings)!,
                                                   targetIndex: targetIndex) } catch { throw fail(error) }
+        if randomStart {
+            // Seeded from the layout seed: hover height, over the placement area.
+            var rng = SeededRandom.derived(seed: seed, stream: 0x57A7)
+            let start = SIMD3(rng.uniform(-0.10...0.10), rng.uniform(-0.24...(-0.12)), rng.uniform(0.07...0.11))
+            do { try world.startGripper(at: start) } catch { throw fail(error) }
+        }
         let said = instruction ?? simTask.instruction
         var scripted = ScriptedExpert(seed: seed)
         scripted.reset(for: simTask)

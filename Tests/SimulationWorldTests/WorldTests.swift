@@ -18,6 +18,24 @@ import Testing
         #expect(world.scene.objects == TabletopScenario.generate(seed: 7, family: .reach).scene.objects)
     }
 
+    /// A random start: the gripper goes where asked, the episode still starts at step 0 with
+    /// no contacts, and the expert solves the task from there.
+    @Test(arguments: [SIMD3<Double>(-0.09, -0.13, 0.08), SIMD3(0.08, -0.23, 0.10), SIMD3(0.02, -0.16, 0.07)])
+    func startGripperElsewhere(start: SIMD3<Double>) throws {
+        let world = try SimulatedWorld.kinematic()
+        let task = try world.reset(seed: 11, family: .pick)
+        let reached = try world.startGripper(at: start)
+        let d = reached - start
+        #expect((d * d).sum().squareRoot() < 0.005, "ended at \(reached)")
+        #expect(world.scene.gripper.position == reached)
+        #expect(world.stepCount == 0 && world.scene.contactOrder.isEmpty)
+        var expert = ScriptedExpert(seed: 11)
+        expert.reset(for: task)
+        while !world.isTerminal { try world.step(expert.action(for: world.scene, task: task)) }
+        #expect(world.isSuccess)
+        #expect(!task.reachedDistractor(world.scene))
+    }
+
     @Test(arguments: [SIMD3<Double>(0.01, 0, 0), SIMD3(0, 0.015, 0), SIMD3(0, 0, -0.02), SIMD3(-0.01, 0.01, 0.005)])
     func deltasMoveTheGripperAsCommanded(delta: SIMD3<Double>) throws {
         let world = try SimulatedWorld.kinematic()

@@ -149,6 +149,10 @@ struct RecordCommandTests {
             #expect(instructions.count >= 3 && Set(instructions).count == instructions.count, "\(instructions)")
             #expect(!instructions.contains { $0.hasPrefix("put the gripper on") }, "held-out phrasing in training data")
         }
+        let moved = try VLABinary.run(["record", "--task", "pick", "--count", "2", "--seed", "30", "--random-start", "--fast",
+                                       "--episodes", dir.appendingPathComponent("random-start").path])
+        #expect(moved.status == 0 && moved.stdout.split(separator: "\n").allSatisfy { $0.contains("\"outcome\":\"success\"") },
+                "\(moved.stdout) \(moved.stderr)")
         let bad = try VLABinary.run(["record", "--phrasings", "some", "--fast", "--episodes", dir.path])
         #expect(bad.status != 0 && bad.stderr.contains("all, training, held-out"))
     }

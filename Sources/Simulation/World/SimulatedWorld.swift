@@ -143,6 +143,34 @@ public final class SimulatedWorld: @unchecked Sendable {
         return scenario.task
     }
 
+    /// Moves the gripper from home to `position` (metres, base frame) before the episode's
+    /// first step, through end-effector actions of at most 2 cm, and starts the episode
+    /// there: no step is counted and no contact on the way is kept. Demonstrations that start
+    /// from varied poses keep a policy from reading the target's direction off the
+    /// gripper's offset from a fixed home pose.
+    /// - Returns: Where the gripper ended up (within 5 mm of `position` when reachable).
+    /// - Throws: What the arm throws.
+    @discardableResult
+    public func startGripper(at position: SIMD3<Double>) throws -> SIMD3<Double> {
+        for _ in 0..<40 {
+            let g = lock.withLock { state.gripper.position }
+            var d = position - g
+            let n = (d * d).sum().squareRoot()
+            if n < 0.005 { break }
+            if n > 0.02 { d *= 0.02 / n }
+            _ = try arm.send(.endEffectorDelta(dx: d.x, dy: d.y, dz: d.z, droll: 0, dpitch: 0, dyaw: 0,
+                                               gripper: lock.withLock { state.gripper.opening }, timestamp: clock.now()))
+            clock.sleep(until: Timestamp(seconds: clock.now().seconds + controlPeriod))
+            try update()
+        }
+        return lock.withLock {
+            state.resetContacts()
+            steps = 0
+            lastTick = clock.now()
+            return state.gripper.position
+        }
+    }
+
     /// Sends `action`, waits for the control period, and updates the scene from the arm.
     /// - Returns: What was sent (with every clamp), the scene after the step, and the
     ///   episode's status.
