@@ -22,7 +22,7 @@ struct EvalCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "An OpenVLA-layout model folder (default: \\(RunCommand.bundledModel)).")
+    @Option(help: "An OpenVLA-layout model folder (default: \(RunCommand.bundledModel)).")
     var model: String?
 
     @Flag(help: "Evaluate the scripted expert instead (a ceiling for the policy).")
@@ -68,7 +68,7 @@ struct EvalCommand: ParsableCommand {
     /// says it was trained on, in the simulator's order; nil for the expert or other models.
     func trainedFamilies() -> [TaskFamily]? {
         guard !expert else { return nil }
-        let url = URL(fileURLWithPath: model ?? RunCommand.bundledModel).appendingPathComponent("training.json")
+        let url = URL(fileURLWithPath: model ?? RunCommand.bundledModelPath).appendingPathComponent("training.json")
         guard let data = try? Data(contentsOf: url),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let families = json["families"] as? [String: Any] else { return nil }
@@ -79,7 +79,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         var policy: VLAPolicy?
         if !expert {
-            do { policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model ?? RunCommand.bundledModel), unnormKey: unnormKey) }
+            do { policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model ?? RunCommand.bundledModelPath), unnormKey: unnormKey) }
             catch { throw fail(error) }
         }
         let families = task.map { [TaskFamily(rawValue: $0)!] } ?? trainedFamilies() ?? TaskFamily.allCases

@@ -51,6 +51,22 @@ struct RunCommand: ParsableCommand {
 
     static let bundledModel = "Models/tiny-random-openvla"
 
+    /// The bundled model's folder: `bundledModel` under the working directory, else under
+    /// the checkout the executable was built in (`.build/<config>/vla` sits three levels
+    /// below it), so `vla run` works from any directory; the relative path if neither has it.
+    static var bundledModelPath: String {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: bundledModel + "/config.json") { return bundledModel }
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        var dir = executable.resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = dir.appendingPathComponent(bundledModel)
+            if fm.fileExists(atPath: candidate.appendingPathComponent("config.json").path) { return candidate.path }
+            dir = dir.deletingLastPathComponent()
+        }
+        return bundledModel
+    }
+
     @Flag(help: "Use the simulator's scripted expert as the policy (demonstrations).")
     var expert = false
 
@@ -122,7 +138,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let family = TaskFamily(rawValue: task)!
         var policy: VLAPolicy?
-        let model = expert ? nil : (self.model ?? Self.bundledModel)
+        let model = expert ? nil : (self.model ?? Self.bundledModelPath)
         if let model {
             do {
                 let bar = ProgressBar("loading \(URL(fileURLWithPath: model).lastPathComponent)", total: 4)

@@ -17,12 +17,12 @@ enum VLABinary {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL = TestSupport.repositoryRoot) throws -> Result {
         let binary = try #require(url, "the vla executable was not built next to the tests")
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
-        p.currentDirectoryURL = TestSupport.repositoryRoot
+        p.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -314,6 +314,13 @@ struct EvalCommandTests {
         #expect((row["policy_median_ms"] as? Double ?? 0) > 0)
     }
 
+    @Test("the bundled model is found from any working directory")
+    func bundledModelFromElsewhere() throws {
+        let dir = try TestSupport.temporaryDirectory("elsewhere")
+        let r = try VLABinary.run(["eval", "--episodes", "1", "--task", "reach", "--max-steps", "2", "--json"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
     @Test("the table prints when no episode succeeds (a policy that solves nothing)")
     func tableWithoutSuccesses() throws {
         let r = try VLABinary.run(["eval", "--model", "Models/tiny-random-openvla", "--episodes", "1", "--task", "reach",
