@@ -26,8 +26,9 @@ struct RunCommand: ParsableCommand {
 
         The policy is an OpenVLA-layout model (--model, default Models/tiny-random-openvla: \
         random weights, it runs the loop but solves nothing), or the simulator's scripted \
-        expert (--expert), which solves every task family and records demonstrations. The default layout seed, 100000, is outside \
-        the seeds the bundled model was trained on.
+        expert (--expert), which solves every task family and records demonstrations. The \
+        default layout seed, 100000, is where evaluations start, apart from the seeds \
+        demonstrations are recorded with (`vla record` starts at 1).
 
         Examples:
           vla run
