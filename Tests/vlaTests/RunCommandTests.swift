@@ -163,22 +163,8 @@ struct SimArmCommandTests {
     @Test("serves a simulated arm on a pty that vla arm read can talk to", arguments: ["so101-follower", "koch-follower"])
     func serve(_ profile: String) throws {
         let dir = try TestSupport.temporaryDirectory("simarm")
-        let log = dir.appendingPathComponent("stdout.txt")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let sim = Process()
-        sim.executableURL = try #require(VLABinary.url)
-        sim.arguments = ["sim", "arm", "--profile", profile]
-        sim.standardOutput = try FileHandle(forWritingTo: log)
-        sim.standardError = FileHandle.nullDevice
-        try sim.run()
+        let (sim, pty) = try TeleoperationTests.simulatedArm(profile, log: dir.appendingPathComponent("stdout.txt"))
         defer { if sim.isRunning { sim.terminate() }; sim.waitUntilExit() }
-        var pty = ""
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let first = text.split(separator: "\n").first, first.hasPrefix("/dev/") { pty = String(first); break }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
         #expect(pty.hasPrefix("/dev/pts/"))
         let r = try VLABinary.run(["arm", "read", "--port", pty, "--profile", profile])
         #expect(r.status == 0, "\(r.stderr)")
