@@ -55,7 +55,40 @@ def load_episode(args):
         # Frames are stored as true-colour PNG; PIL's bicubic resize is what the Swift preprocessor matches.
         rgb = Image.open(io.BytesIO(ep.frame_bytes(i))).convert("RGB")
         frames.append(np.asarray(rgb.resize((size, size), Image.BICUBIC), dtype=np.uint8))
-    return np.stack(frames), acts, ep.meta["instruction"], ep.meta.get("extra", {})
+    return np.stack(frames), acts, ep.meta["instruction"], ep.meta.get("extra", {}), ep.meta["camera"]["width"]
+
+
+COLORS = ["red", "green", "blue", "yellow", "purple", "orange"]
+SHAPES = ["block", "ball", "cup"]
+
+
+def layout_targets(extra, width, steps, grid, early):
+    """From the layout `vla record` writes into the metadata (objects with their pixel in the
+    recorded frame, and the target's id): per step, the label of every image patch (0: no
+    object centre near it, else 1 + colour × 3 + shape), the target's position on the table
+    (x, y in decimetres) and whether these labels hold (the objects have not moved yet:
+    the first `early` steps of a pick, every step of a reach)."""
+    labels = np.zeros((steps, grid * grid), dtype=np.int64)
+    target = np.zeros((steps, 2), dtype=np.float32)
+    valid = np.zeros(steps, dtype=bool)
+    if "layout" not in extra or "target_id" not in extra:
+        return labels, target, valid
+    objects = json.loads(extra["layout"])
+    cell = width / grid
+    centres = (np.arange(grid) + 0.5) * cell
+    py, px = np.meshgrid(centres, centres, indexing="ij")
+    best = np.full(grid * grid, np.inf)
+    for o in objects:
+        d = np.hypot(px - o["pixel"][0], py - o["pixel"][1]).reshape(-1)
+        near = (d < 0.75 * cell) & (d < best)
+        labels[:, near] = 1 + COLORS.index(o["color"]) * len(SHAPES) + SHAPES.index(o["shape"])
+        best = np.where(near, d, best)
+        if o["id"] == int(extra["target_id"]):
+            target[:] = np.array(o["position"][:2], dtype=np.float32) * 10
+    valid[:] = True
+    if extra.get("task") != "reach":
+        valid[early:] = False
+    return labels, target, valid
 
 
 def prompt_ids(tok, instruction):
@@ -74,8 +107,12 @@ class Policy(nn.Module):
         self.fc1, self.fc2 = nn.Linear(d, h), nn.Linear(h, h)
         self.lm = LlamaForCausalLM(LlamaConfig(vocab_size=BASE_VOCAB + PAD, max_position_embeddings=256,
                                                rms_norm_eps=1e-6, tie_word_embeddings=False, **text))
-        # Training only (not exported): where the target is, from the state that predicts action 0.
+        # Training only (not exported): the end-effector travel still ahead and the named
+        # object's place on the table, guessed from the prompt positions, and each image
+        # patch's object (colour and shape) from the projected patch features.
         self.aux = nn.Linear(h, 3)
+        self.where = nn.Linear(h, 2)
+        self.what = nn.Linear(h, 1 + len(COLORS) * len(SHAPES))
 
     def patches(self, pixels):
         # Prismatic: get_intermediate_layers(n={len(blocks) - 2}): the second-to-last block, no norm.
@@ -100,7 +137,7 @@ class Policy(nn.Module):
         # one that predicts action 0: once the object's words are read, each can say where it is.
         pos = torch.arange(h.shape[1])[None, :]
         mask = (pos >= 1 + p.shape[1]) & (pos <= starts[:, None])
-        return logits, self.aux(h), mask
+        return logits, self.aux(h), mask, self.where(h), self.what(p)
 
 
 def action_tokens(actions, q01, q99, mask):
@@ -128,6 +165,11 @@ def main():
     ap.add_argument("--aux-weight", type=float, default=3.0,
                     help="weight of the auxiliary loss: the end-effector travel still ahead, guessed by a training-only "
                          "head at every prompt position (dense supervision for finding the named object)")
+    ap.add_argument("--layout-weight", type=float, default=1.0,
+                    help="weight of the layout losses (needs recordings with a layout in their metadata): the named "
+                         "object's table position guessed at the end of the prompt, and each patch's object")
+    ap.add_argument("--layout-steps", type=int, default=6,
+                    help="in pick episodes, the first this many steps keep the recorded layout (objects not moved yet)")
     ap.add_argument("--early-steps", type=int, default=2, help="the first this many steps of an episode count as early")
     ap.add_argument("--early-weight", type=float, default=6.0, help="extra draws of early steps (see the comment in main)")
     ap.add_argument("--val", type=float, default=0.03, help="fraction of episodes kept for validation")
@@ -150,17 +192,24 @@ def main():
     with multiprocessing.Pool(os.cpu_count() or 2) as pool:
         loaded = pool.map(load_episode, [(p, args.image) for p in paths], chunksize=16)
     families, seeds = {}, set()
-    for _, _, _, extra in loaded:
+    for _, _, _, extra, _ in loaded:
         families[extra.get("task", "?")] = families.get(extra.get("task", "?"), 0) + 1
         seeds.add(int(extra.get("seed", -1)))
-    frames = np.concatenate([f for f, _, _, _ in loaded])
-    actions = np.concatenate([a for _, a, _, _ in loaded])
-    episode_of = np.concatenate([np.full(len(a), i) for i, (_, a, _, _) in enumerate(loaded)])
+    frames = np.concatenate([f for f, _, _, _, _ in loaded])
+    actions = np.concatenate([a for _, a, _, _, _ in loaded])
+    episode_of = np.concatenate([np.full(len(a), i) for i, (_, a, _, _, _) in enumerate(loaded)])
     # Auxiliary target: the end-effector travel still ahead (sum of this and the later
     # translation actions), in decimetres: for reach and pick it points at the named object.
-    remaining = np.concatenate([np.cumsum(a[::-1, :3], axis=0)[::-1] for _, a, _, _ in loaded]).astype(np.float32) * 10
-    prompts = [prompt_ids(tok, ins) for _, _, ins, _ in loaded]
-    instructions = sorted({ins for _, _, ins, _ in loaded})
+    remaining = np.concatenate([np.cumsum(a[::-1, :3], axis=0)[::-1] for _, a, _, _, _ in loaded]).astype(np.float32) * 10
+    prompts = [prompt_ids(tok, ins) for _, _, ins, _, _ in loaded]
+    grid = args.image // args.patch
+    made = [layout_targets(extra, width, len(a), grid, args.layout_steps) for _, a, _, extra, width in loaded]
+    patch_labels = np.concatenate([m[0] for m in made])
+    target_xy = np.concatenate([m[1] for m in made])
+    layout_ok = np.concatenate([m[2] for m in made])
+    print(f"layout labels on {layout_ok.mean():.0%} of the steps; patches with an object: "
+          f"{(patch_labels[layout_ok] > 0).mean():.1%}", flush=True)
+    instructions = sorted({ins for _, _, ins, _, _ in loaded})
     print(f"{len(frames)} steps from {len(paths)} episodes {families} (seeds {min(seeds)}…{max(seeds)}), "
           f"{len(instructions)} distinct instructions, loaded in {time.time() - t0:.0f} s", flush=True)
 
@@ -196,14 +245,15 @@ def main():
             seq = [r[0]] + [0] * n_patches + r[1:] + tokens[i, :-1].tolist()
             ids[j, :len(seq)] = torch.tensor(seq)
             starts[j] = n_patches + len(r) - 1      # the last prompt token predicts action 0
-        return pix, ids, starts, torch.from_numpy(tokens[idx]), torch.from_numpy(remaining[idx])
+        return (pix, ids, starts, torch.from_numpy(tokens[idx]), torch.from_numpy(remaining[idx]),
+                torch.from_numpy(patch_labels[idx]), torch.from_numpy(target_xy[idx]), torch.from_numpy(layout_ok[idx]))
 
     def validate():
         model.eval()
         right, right_all, n = np.zeros(n_act), 0, 0
         with torch.no_grad():
             for b in range(0, len(val_idx), 256):
-                pix, ids, starts, target, _ = batch(val_idx[b:b + 256])
+                pix, ids, starts, target = batch(val_idx[b:b + 256])[:4]
                 pred = model(pix, ids, starts, n_act).argmax(-1)
                 ok = (pred == target).numpy()
                 right += ok.sum(0)
@@ -217,20 +267,30 @@ def main():
     # read the instruction. Only the first frames (gripper still at home; with --every-target
     # recordings, the same frame under 3–5 instructions) force it to find the named object:
     # they are drawn --early-weight times as often.
-    step_in_episode = np.concatenate([np.arange(len(a)) for _, a, _, _ in loaded])
+    step_in_episode = np.concatenate([np.arange(len(a)) for _, a, _, _, _ in loaded])
     weight = np.where(step_in_episode[train_idx] < args.early_steps, 1 + args.early_weight, 1.0)
     weight /= weight.sum()
     print(f"first-frame samples: {np.mean(step_in_episode[train_idx] < args.early_steps):.1%} of the data, "
           f"{weight[step_in_episode[train_idx] < args.early_steps].sum():.1%} of the draws", flush=True)
-    start, losses, aux_losses = time.time(), [], []
+    start, losses, aux_losses, place_losses, patch_losses = time.time(), [], [], [], []
     for step in range(args.steps):
-        pix, ids, starts, target, travel = batch(rng.choice(train_idx, size=args.batch, p=weight))
-        logits, guess, where = model(pix, ids, starts, n_act, aux=True)
+        pix, ids, starts, target, travel, labels, place, ok = batch(rng.choice(train_idx, size=args.batch, p=weight))
+        logits, guess, where, place_guess, what = model(pix, ids, starts, n_act, aux=True)
         ce = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
         err = ((guess - travel[:, None, :]) ** 2).mean(-1)
         final = err[torch.arange(len(starts)), starts].mean()     # at the last prompt token
         aux = final + (err * where).sum() / where.sum()
         loss = ce + args.aux_weight * aux
+        if ok.any():
+            # Where the named object is: at the last three prompt positions ("…Out:▁").
+            rows = torch.arange(len(starts))[:, None]
+            near_end = place_guess[rows, starts[:, None] - torch.arange(3)[None, :]]
+            place_err = ((near_end - place[:, None, :]) ** 2).mean((1, 2))
+            place_loss = (place_err * ok).sum() / ok.sum()
+            patch_loss = nn.functional.cross_entropy(what[ok].reshape(-1, what.shape[-1]), labels[ok].reshape(-1))
+            loss = loss + args.layout_weight * (place_loss + patch_loss)
+            place_losses.append(place_loss.item())
+            patch_losses.append(patch_loss.item())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -239,7 +299,7 @@ def main():
         losses.append(ce.item())
         aux_losses.append(final.item())
         if (step + 1) % 100 == 0 or step + 1 == args.steps:
-            line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
+            line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  place {np.mean(place_losses[-100:] or [0]):.3f}  patch {np.mean(patch_losses[-100:] or [0]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
             if (step + 1) % 500 == 0 or step + 1 == args.steps:
                 per_dim, whole = validate()
                 line += f"  val token acc {' '.join(f'{a:.2f}' for a in per_dim)}  all {whole:.2f}"
@@ -254,7 +314,7 @@ def main():
     summary = {
         "episodes": len(paths), "steps_recorded": int(len(frames)), "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
-        "training_steps": step + 1, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
+        "training_steps": step + 1, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,
@@ -323,7 +383,7 @@ def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, 
     os.makedirs(folder, exist_ok=True)
     picks = val_idx[np.linspace(0, len(val_idx) - 1, count).astype(int)]
     cases = []
-    starts_of = np.concatenate([[0], np.cumsum([len(a) for _, a, _, _ in loaded])])
+    starts_of = np.concatenate([[0], np.cumsum([len(a) for _, a, _, _, _ in loaded])])
     for n, i in enumerate(picks):
         e = episode_of[i]
         instruction = loaded[e][2]

@@ -50,6 +50,22 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    /// The layout at the start of an episode, as JSON for the recording's metadata: each
+    /// object's id, colour, shape, base-frame position (metres) and the pixel (x right,
+    /// y down, in the recorded frame) where the centre of its body appears. Training tools
+    /// use it for auxiliary targets (where the named object is).
+    static func layoutDescription(_ scene: TabletopScene, camera: PinholeCameraModel) -> String {
+        let objects: [[String: Any]] = scene.objects.map { o in
+            let centre = o.position + SIMD3(0, 0, o.shape.height / 2)
+            let p = camera.project(centre)
+            return ["id": o.id, "color": o.color.rawValue, "shape": o.shape.rawValue,
+                    "position": [o.position.x, o.position.y, o.position.z],
+                    "pixel": [p?.x ?? -1, p?.y ?? -1]]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static let bundledModel = "Models/tiny-random-openvla"
 
     /// The bundled model's folder: `bundledModel` under the working directory, else under
@@ -187,7 +203,9 @@ struct RunCommand: ParsableCommand {
                     arm: fast ? "simulated (kinematic)" : "simulated (servo bus on \(bus?.path ?? "pty"))",
                     camera: .init(name: "simulated", width: world.camera.size.width, height: world.camera.size.height, fps: hz),
                     rate: hz, safetyLimits: world.arm.safetyLimits,
-                    extra: ["task": family.rawValue, "seed": "\(seed)", "scene_instruction": simTask.instruction])
+                    extra: ["task": family.rawValue, "seed": "\(seed)", "scene_instruction": simTask.instruction,
+                            "target_id": "\(simTask.targetID)",
+                            "layout": Self.layoutDescription(world.scene, camera: world.camera.renderer.camera)])
                 try FileManager.default.createDirectory(atPath: episodes, withIntermediateDirectories: true)
                 writer = try EpisodeWriter(in: URL(fileURLWithPath: episodes), metadata: meta)
                 printError("recording to \(writer!.url.path)")

@@ -153,6 +153,22 @@ struct RecordCommandTests {
                                        "--episodes", dir.appendingPathComponent("random-start").path])
         #expect(moved.status == 0 && moved.stdout.split(separator: "\n").allSatisfy { $0.contains("\"outcome\":\"success\"") },
                 "\(moved.stdout) \(moved.stderr)")
+        // Each recording names its layout: objects with colour, shape, position and pixel, and the target.
+        let folder = dir.appendingPathComponent("random-start")
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            let meta = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent(name).appendingPathComponent("meta.json"))) as? [String: Any])
+            let extra = try #require(meta["extra"] as? [String: String])
+            let layout = try #require(try JSONSerialization.jsonObject(with: Data(try #require(extra["layout"]).utf8)) as? [[String: Any]])
+            #expect((3...5).contains(layout.count))
+            let target = try #require(layout.first { "\($0["id"] ?? "")" == extra["target_id"] }, "\(extra)")
+            let instruction = try #require(meta["instruction"] as? String)
+            #expect(instruction.contains(try #require(target["color"] as? String)), "\(instruction) \(target)")
+            for object in layout {
+                let pixel = try #require(object["pixel"] as? [Double])
+                #expect(pixel.count == 2 && pixel.allSatisfy { (0..<224).contains($0) }, "\(object)")
+            }
+        }
         let bad = try VLABinary.run(["record", "--phrasings", "some", "--fast", "--episodes", dir.path])
         #expect(bad.status != 0 && bad.stderr.contains("all, training, held-out"))
     }
