@@ -50,12 +50,24 @@ def load_episode(args):
     path, size = args
     ep = Episode(path)
     acts = np.asarray(ep.actions(), dtype=np.float64)
+    # The expert's pauses — a step that neither moves the arm nor changes the gripper (when
+    # it switches phase, e.g. above the object before descending) — show the same frame as
+    # the step after them with a "hold" label: a policy that learns to hold there holds
+    # forever. Drop them; the step after carries the frame's real label.
+    states = np.asarray(ep.states(), dtype=np.float64)
+    still = np.zeros(len(acts), dtype=bool)
+    if len(states) == len(acts) and len(acts) > 1:
+        moved = np.nan_to_num(np.abs(np.diff(states, axis=0)).max(1), nan=1.0)
+        still[:-1] = (moved < 0.01) & (np.abs(acts[:-1, :3]).max(1) < 0.001)
+    keep = np.nonzero(~still)[0]
+    acts = acts[keep]
     frames = []
-    for i in range(len(acts)):
+    for i in keep:
         # Frames are stored as true-colour PNG; PIL's bicubic resize is what the Swift preprocessor matches.
         rgb = Image.open(io.BytesIO(ep.frame_bytes(i))).convert("RGB")
         frames.append(np.asarray(rgb.resize((size, size), Image.BICUBIC), dtype=np.uint8))
-    return np.stack(frames), acts, ep.meta["instruction"], ep.meta.get("extra", {}), ep.meta["camera"]["width"]
+    extra = dict(ep.meta.get("extra", {}), dropped_pauses=int(still.sum()), kept_steps=keep.tolist())
+    return np.stack(frames), acts, ep.meta["instruction"], extra, ep.meta["camera"]["width"]
 
 
 COLORS = ["red", "green", "blue", "yellow", "purple", "orange"]
@@ -210,7 +222,8 @@ def main():
     print(f"layout labels on {layout_ok.mean():.0%} of the steps; patches with an object: "
           f"{(patch_labels[layout_ok] > 0).mean():.1%}", flush=True)
     instructions = sorted({ins for _, _, ins, _, _ in loaded})
-    print(f"{len(frames)} steps from {len(paths)} episodes {families} (seeds {min(seeds)}…{max(seeds)}), "
+    pauses = sum(extra["dropped_pauses"] for _, _, _, extra, _ in loaded)
+    print(f"{len(frames)} steps from {len(paths)} episodes ({pauses} pauses dropped) {families} (seeds {min(seeds)}…{max(seeds)}), "
           f"{len(instructions)} distinct instructions, loaded in {time.time() - t0:.0f} s", flush=True)
 
     q01, q99 = np.quantile(actions, 0.01, axis=0), np.quantile(actions, 0.99, axis=0)
@@ -312,7 +325,7 @@ def main():
             break
     per_dim, whole = validate()
     summary = {
-        "episodes": len(paths), "steps_recorded": int(len(frames)), "families": families,
+        "episodes": len(paths), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
         "training_steps": step + 1, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
@@ -388,7 +401,7 @@ def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, 
         e = episode_of[i]
         instruction = loaded[e][2]
         with open(os.path.join(folder, f"{n:02d}.png"), "wb") as f:   # the recorded PNG, as it is
-            f.write(Episode(paths[e]).frame_bytes(int(i - starts_of[e])))
+            f.write(Episode(paths[e]).frame_bytes(loaded[e][3]["kept_steps"][int(i - starts_of[e])]))
         pix = torch.from_numpy(frames[i:i + 1]).permute(0, 3, 1, 2).float().div(255).sub(0.5).div(0.5)
         ids = list(prompts[e])
         with torch.no_grad():

@@ -159,11 +159,13 @@ struct RecordCommandTests {
             let meta = try #require(try JSONSerialization.jsonObject(
                 with: Data(contentsOf: folder.appendingPathComponent(name).appendingPathComponent("meta.json"))) as? [String: Any])
             let extra = try #require(meta["extra"] as? [String: String])
-            let layout = try #require(try JSONSerialization.jsonObject(with: Data(try #require(extra["layout"]).utf8)) as? [[String: Any]])
+            let layoutText = try #require(extra["layout"])
+            let layout = try #require(try JSONSerialization.jsonObject(with: Data(layoutText.utf8)) as? [[String: Any]])
             #expect((3...5).contains(layout.count))
             let target = try #require(layout.first { "\($0["id"] ?? "")" == extra["target_id"] }, "\(extra)")
             let instruction = try #require(meta["instruction"] as? String)
-            #expect(instruction.contains(try #require(target["color"] as? String)), "\(instruction) \(target)")
+            let color = try #require(target["color"] as? String)
+            #expect(instruction.contains(color), "\(instruction) \(target)")
             for object in layout {
                 let pixel = try #require(object["pixel"] as? [Double])
                 #expect(pixel.count == 2 && pixel.allSatisfy { (0..<224).contains($0) }, "\(object)")
