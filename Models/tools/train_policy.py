@@ -184,6 +184,8 @@ def main():
                     help="in pick episodes, the first this many steps keep the recorded layout (objects not moved yet)")
     ap.add_argument("--early-steps", type=int, default=2, help="the first this many steps of an episode count as early")
     ap.add_argument("--early-weight", type=float, default=6.0, help="extra draws of early steps (see the comment in main)")
+    ap.add_argument("--init", help="start from this exported model folder (same architecture options) instead of random weights")
+    ap.add_argument("--warmup", type=int, default=300, help="learning-rate warm-up steps")
     ap.add_argument("--val", type=float, default=0.03, help="fraction of episodes kept for validation")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop early after this long (0: no limit)")
     ap.add_argument("--checkpoint-every", type=int, default=1000,
@@ -236,6 +238,10 @@ def main():
     train_idx, val_idx = np.nonzero(~is_val)[0], np.nonzero(is_val)[0]
 
     model = Policy(args.image, vision, text)
+    if args.init:
+        # Continue from an exported model (same settings); the training-only heads start afresh.
+        load_exported(model, args.init)
+        print(f"initialised from {args.init}", flush=True)
     n_params = sum(p.numel() for p in model.parameters())
     n_patches = (args.image // args.patch) ** 2
     print(f"model: {n_params / 1e6:.2f} M parameters ({n_patches} patches)", flush=True)
@@ -243,7 +249,7 @@ def main():
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embed" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0}],
                             lr=args.lr, betas=(0.9, 0.95))
-    warmup = max(1, min(300, args.steps // 10))
+    warmup = max(1, min(args.warmup, args.steps // 10))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warmup) * (0.05 + 0.95 * 0.5 * (
         1 + math.cos(math.pi * min(1.0, s / args.steps)))))
     mean = torch.tensor(0.5)
@@ -327,7 +333,7 @@ def main():
     summary = {
         "episodes": len(paths), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
-        "training_steps": step + 1, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
+        "training_steps": step + 1, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,
@@ -378,12 +384,10 @@ def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False
         print("wrote", out, flush=True)
 
 
-def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, image, count=12):
-    """Validation frames (at full size, as PNG) with the tokens the exported bf16 weights choose in
-    PyTorch: the Swift runtime must choose the same ones (Tests/PolicyTests)."""
-    # Reload the exported (bf16-rounded) weights so the reference is exactly what ships.
+def load_exported(model, folder):
+    """Loads an exported model folder's weights (as written by `export`) into `model`."""
     from safetensors.torch import load_file
-    sd = load_file(os.path.join(out, "model.safetensors"))
+    sd = load_file(os.path.join(folder, "model.safetensors"))
     model.featurizer.load_state_dict({k[len("vision_backbone.featurizer."):]: v.float() for k, v in sd.items()
                                       if k.startswith("vision_backbone.featurizer.")})
     for name in ["fc1", "fc2"]:
@@ -391,6 +395,13 @@ def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, 
         getattr(model, name).bias.data = sd[f"projector.{name}.bias"].float()
     model.lm.load_state_dict({k[len("language_model."):]: v.float() for k, v in sd.items()
                               if k.startswith("language_model.")}, strict=False)
+
+
+def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, image, count=12):
+    """Validation frames (at full size, as PNG) with the tokens the exported bf16 weights choose in
+    PyTorch: the Swift runtime must choose the same ones (Tests/PolicyTests)."""
+    # Reload the exported (bf16-rounded) weights so the reference is exactly what ships.
+    load_exported(model, out)
     model.eval()
     folder = os.path.join(out, "parity")
     os.makedirs(folder, exist_ok=True)
