@@ -188,6 +188,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=300, help="learning-rate warm-up steps")
     ap.add_argument("--val", type=float, default=0.03, help="fraction of episodes kept for validation")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop early after this long (0: no limit)")
+    ap.add_argument("--stop-at", type=int, default=0,
+                    help="stop after this many steps of the --steps schedule (0: run it all); repeats a --max-minutes cut exactly")
     ap.add_argument("--checkpoint-every", type=int, default=1000,
                     help="also export the model to --out every this many steps (to evaluate it while training runs)")
     args = ap.parse_args()
@@ -326,6 +328,9 @@ def main():
         if args.checkpoint_every and (step + 1) % args.checkpoint_every == 0 and step + 1 < args.steps:
             export(model, args.out, q01, q99, mask, args.image, vision, text,
                    {"families": families, "checkpoint_step": step + 1}, quiet=True)
+        if args.stop_at and step + 1 >= args.stop_at:
+            print(f"stopping at step {step + 1}: --stop-at", flush=True)
+            break
         if args.max_minutes and time.time() - start > args.max_minutes * 60:
             print(f"stopping at step {step + 1}: --max-minutes reached", flush=True)
             break
@@ -333,7 +338,7 @@ def main():
     summary = {
         "episodes": len(paths), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
-        "training_steps": step + 1, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
+        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,

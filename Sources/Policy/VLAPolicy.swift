@@ -66,8 +66,8 @@ public struct PolicyOutput: Sendable {
 /// into bin centres and un-normalisation with the chosen dataset's statistics.
 ///
 /// ```swift
-/// let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: "Models/tiny-random-openvla"))
-/// let out = try policy.predictAction(image: frame.image, instruction: "put the red block in the bowl")
+/// let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: "Models/sim-tabletop-vla"))
+/// let out = try policy.predictAction(image: frame.image, instruction: "go to the red cup")
 /// print(out.action, out.timing.total)
 /// ```
 ///

@@ -16,7 +16,8 @@ struct EvalCommand: ParsableCommand {
         and are not recorded.
 
         Examples:
-          vla eval --model Models/tiny-random-openvla --episodes 20 --seed 100000
+          vla eval --episodes 100 --seed 100000
+          vla eval --model Models/tiny-random-openvla --episodes 20 --task reach
           vla eval --expert --episodes 50 --task pick --json
           vla eval --episodes 100 --seed 200000 --phrasings held-out
         """
