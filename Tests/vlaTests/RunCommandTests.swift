@@ -219,7 +219,10 @@ struct RunOnDevicesTests {
             } else { Thread.sleep(forTimeInterval: 0.1) }
         }
         let video = dir.appendingPathComponent("run.avi").path
-        let r = try VLABinary.run(["run", "--camera", frames.path, "--arm", "so101-follower:\(pty)", "--max-steps", "3",
+        // The tiny random model: its ~0.1 s per action in a debug build keeps well inside the
+        // arm's 0.5 s watchdog even on a loaded machine (the bundled one takes ~0.4 s there).
+        let r = try VLABinary.run(["run", "--model", "Models/tiny-random-openvla", "--camera", frames.path,
+                                   "--arm", "so101-follower:\(pty)", "--max-steps", "3",
                                    "--instruction", "put the red block in the bowl", "--episodes", dir.path,
                                    "--video", video, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
