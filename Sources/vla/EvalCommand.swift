@@ -129,7 +129,8 @@ struct EvalCommand: ParsableCommand {
                     "task": family.rawValue, "episodes": episodes,
                     "success_rate": Double(successes) / Double(episodes),
                     "distractor_rate": Double(distractors) / Double(episodes),
-                    "mean_steps_when_successful": successes == 0 ? 0.0 : Double(successSteps) / Double(successes),
+                    // null (not 0) when no episode succeeded: there is no mean to report.
+                    "mean_steps_when_successful": successes == 0 ? NSNull() : Double(successSteps) / Double(successes) as Any,
                     "policy_median_ms": sorted.isEmpty ? 0.0 : sorted[sorted.count / 2] * 1e3,
                 ])
             }
@@ -143,9 +144,10 @@ struct EvalCommand: ParsableCommand {
         } else {
             print("task    episodes  success  distractor  mean steps  policy ms")
             for r in rows {
-                print(String(format: "%-7@ %8d  %6.1f%%  %9.1f%%  %10.1f  %9.2f", r["task"] as! String, r["episodes"] as! Int,
+                let steps = (r["mean_steps_when_successful"] as? Double).map { String(format: "%10.1f", $0) } ?? "         –"
+                print(String(format: "%-7@ %8d  %6.1f%%  %9.1f%%  %@  %9.2f", r["task"] as! String, r["episodes"] as! Int,
                              100 * (r["success_rate"] as! Double), 100 * (r["distractor_rate"] as! Double),
-                             r["mean_steps_when_successful"] as! Double, r["policy_median_ms"] as! Double))
+                             steps, r["policy_median_ms"] as! Double))
             }
         }
     }

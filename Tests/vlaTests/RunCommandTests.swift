@@ -334,6 +334,11 @@ struct EvalCommandTests {
                                    "--max-steps", "2"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("reach") && r.stdout.contains("0.0%"), "\(r.stdout)")
+        let j = try VLABinary.run(["eval", "--model", "Models/tiny-random-openvla", "--episodes", "1", "--task", "reach",
+                                   "--max-steps", "2", "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        let row = try #require((json["results"] as? [[String: Any]])?.first)
+        #expect(row["mean_steps_when_successful"] is NSNull, "no successes, no mean: \(row)")
     }
 
     /// The bundled model on layouts it was not trained on (its demonstrations used seeds
