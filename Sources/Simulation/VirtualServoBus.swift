@@ -217,12 +217,16 @@ final class ServoBusEngine: @unchecked Sendable {
         stopped.signal()
     }
 
+    /// Writes a reply; gives it up (as a wire nobody listens to would) when the pty stays
+    /// full for a second, so a client that stopped reading cannot wedge the serving thread
+    /// (and `stop()` behind it).
     private func writeAll(_ fd: CInt, _ bytes: [UInt8]) {
         var off = 0
+        let deadline = Date().addingTimeInterval(1)
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n > 0 { off += n; continue }
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { usleep(100); continue }
+            if n < 0 && (errno == EINTR || errno == EAGAIN), Date() < deadline { usleep(100); continue }
             return
         }
     }

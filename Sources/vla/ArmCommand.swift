@@ -288,20 +288,13 @@ struct SimArmOptions: ParsableArguments {
     func serve() throws {
         let p = try ArmProfile.load(profile)
         let sim = try VirtualServoBus(profile: p, maxSpeed: speed)
+        // Before the path is printed: whoever reads it may stop us at once.
+        StopSignals.install()
         sim.start()
         print(sim.path)
         fflush(stdout)
         FileHandle.standardError.write(Data("simulating \(p.name) (\(p.protocolFamily.rawValue), ids \(p.joints.map { String($0.id) }.joined(separator: ","))) — Ctrl-C to stop\n".utf8))
-        let stop = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { stop.signal() }
-            s.resume()
-            sources.append(s)
-        }
-        stop.wait()
+        StopSignals.wait()
         sim.stop()
     }
 }

@@ -3,9 +3,6 @@ import Foundation
 import Simulation
 import VLA
 
-/// Set by SIGINT/SIGTERM; the control loop checks it every step.
-nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0
-
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -196,6 +193,10 @@ struct RunCommand: ParsableCommand {
         var scripted = ScriptedExpert(seed: seed)
         scripted.reset(for: simTask)
 
+        // Ctrl-C or SIGTERM from here on ends the episode as 'interrupted' (installed before
+        // "recording to" is printed, so a signal sent right after it is not lost).
+        StopSignals.install()
+        defer { StopSignals.restore() }
         var writer: EpisodeWriter?
         if !noRecord {
             do {
@@ -214,18 +215,6 @@ struct RunCommand: ParsableCommand {
             } catch { throw fail(error) }
         }
 
-        stopRequested = 0
-        // A parent may have started us with these signals blocked (test runners do); a robot
-        // must always stop on Ctrl-C or SIGTERM, so make sure they are delivered.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        signal(SIGINT) { _ in stopRequested = 1 }
-        signal(SIGTERM) { _ in stopRequested = 1 }
-        defer { signal(SIGINT, SIG_DFL); signal(SIGTERM, SIG_DFL) }
-
         var recorder: AnnotatedVideo?
         if let video {
             do { recorder = try AnnotatedVideo(path: video, size: world.camera.size, fps: hz) } catch { throw fail(error) }
@@ -240,7 +229,7 @@ struct RunCommand: ParsableCommand {
         do {
             try world.camera.open()
             while steps < maxSteps {
-                if stopRequested != 0 { outcome = .interrupted; break }
+                if StopSignals.requested { outcome = .interrupted; break }
                 let frame = try world.camera.latestFrame(newerThan: lastSequence)
                 lastSequence = frame.sequence
                 let observation = try world.arm.observe()

@@ -69,6 +69,24 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(fired.value == 1)
     }
 
+    /// An owner released on the watchdog's own thread (its handler held the last
+    /// reference) stops the watchdog from that thread: stop() must not wait for itself.
+    @Test func stopFromItsOwnHandlerReturns() {
+        let fired = Counter(), returned = Counter()
+        final class Box: @unchecked Sendable { var watchdog: Watchdog? }
+        let box = Box()
+        box.watchdog = Watchdog(timeout: 0.02) {
+            fired.increment()
+            box.watchdog?.stop()
+            returned.increment()
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while returned.value == 0, Date() < deadline { usleep(5_000) }
+        #expect(fired.value == 1)
+        #expect(returned.value == 1, "stop() called from the handler did not return")
+        box.watchdog?.stop()   // already stopped: returns at once
+    }
+
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var n = 0

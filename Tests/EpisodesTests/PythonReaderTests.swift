@@ -12,16 +12,8 @@ enum PythonTool {
     static let available: Bool = (try? run(["-c", "import numpy"]))?.status == 0
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try TestSupport.run(URL(fileURLWithPath: "/usr/bin/env"), [python] + arguments)
+        return (r.status, r.stdout + r.stderr)
     }
 }
 

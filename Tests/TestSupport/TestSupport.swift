@@ -40,6 +40,70 @@ public enum TestSupport {
         return parent.appendingPathComponent("\(getpid())")
     }()
 
+    /// What a child program did: its exit status and everything it printed.
+    public struct ProcessResult: Sendable {
+        /// The exit status; -1 when the program was killed for running past its time.
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        /// Whether the program ran past its time and was killed.
+        public var timedOut: Bool
+    }
+
+    /// Runs a program to its end and returns its output, without ever hanging the tests.
+    ///
+    /// Output goes to files, not pipes: a child that fills one pipe while the test reads the
+    /// other (or a grandchild that keeps a pipe open) cannot deadlock the run. A program
+    /// still running after `timeout` seconds is killed (SIGKILL), `timedOut` is set and its
+    /// stderr says so, so the test fails with what it had printed instead of CI waiting.
+    public static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+                           environment: [String: String]? = nil, timeout: TimeInterval = 600) throws -> ProcessResult {
+        let dir = try temporaryDirectory("process")
+        let outURL = dir.appendingPathComponent("stdout.txt"), errURL = dir.appendingPathComponent("stderr.txt")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer { try? out.close(); try? err.close() }
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = directory }
+        if let environment { p.environment = environment }
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let timedOut = !wait(for: p, timeout: timeout)
+        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
+        var stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        if timedOut { stderr += "\n[test: \(executable.lastPathComponent) \(arguments.joined(separator: " ")) killed after \(Int(timeout)) s]" }
+        try? FileManager.default.removeItem(at: dir)
+        return ProcessResult(status: timedOut ? -1 : p.terminationStatus, stdout: stdout, stderr: stderr, timedOut: timedOut)
+    }
+
+    /// Stops a helper program the test started: SIGTERM, then SIGKILL if it has not exited
+    /// within `grace` seconds; returns once it is gone.
+    public static func stop(_ process: Process, grace: TimeInterval = 10) {
+        guard process.isRunning else { process.waitUntilExit(); return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Waits up to `timeout` seconds for a program the test started to exit by itself, then
+    /// kills it; returns whether it exited by itself.
+    @discardableResult
+    public static func wait(for process: Process, timeout: TimeInterval = 300) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let exited = !process.isRunning
+        if !exited { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return exited
+    }
+
     /// The closeness of two arrays as max |a - b| over max |reference|, with max |a - b|.
     public static func relativeDifference<A: Collection, B: Collection>(_ actual: A, _ reference: B) -> (relative: Float, maxAbs: Float)
     where A.Element == Float, B.Element == Float {

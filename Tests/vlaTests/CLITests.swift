@@ -17,20 +17,13 @@ enum VLABinary {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    static func run(_ arguments: [String], in directory: URL = TestSupport.repositoryRoot) throws -> Result {
+    /// Runs `vla ARGUMENTS` to its end (killed after `timeout` seconds: a hang fails the test,
+    /// it does not stall the run).
+    static func run(_ arguments: [String], in directory: URL = TestSupport.repositoryRoot,
+                    timeout: TimeInterval = 600) throws -> Result {
         let binary = try #require(url, "the vla executable was not built next to the tests")
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = arguments
-        p.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r = try TestSupport.run(binary, arguments, in: directory, timeout: timeout)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 }
 

@@ -13,17 +13,8 @@ struct ExamplesTests {
     }
 
     static func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = try example(name)
-        p.arguments = arguments
-        p.currentDirectoryURL = TestSupport.repositoryRoot
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try TestSupport.run(try example(name), arguments, in: TestSupport.repositoryRoot)
+        return (r.status, r.stdout, r.stderr)
     }
 
     @Test("act-on-image prints a named 7-D action and its timing")

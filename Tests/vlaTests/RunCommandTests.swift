@@ -58,7 +58,7 @@ struct RunCommandTests {
         let p = try Self.startRecording(["--expert", "--task", "push", "--hz", "5", "--max-steps", "1000"], in: dir)
         Thread.sleep(forTimeInterval: 1.0)
         p.interrupt()
-        p.waitUntilExit()
+        #expect(TestSupport.wait(for: p, timeout: 60), "vla run did not stop within 60 s of Ctrl-C")
         #expect(p.terminationStatus == 130)
         let episodes = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "stderr.txt" }
         #expect(episodes.count == 1)
@@ -73,7 +73,7 @@ struct RunCommandTests {
         let p = try Self.startRecording(["--model", "Models/tiny-random-openvla", "--max-steps", "1000", "--hz", "20"], in: dir)
         Thread.sleep(forTimeInterval: 2.0)
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        TestSupport.wait(for: p)
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0 != "stderr.txt" })
         let episode = dir.appendingPathComponent(name).path
         let show = try VLABinary.run(["episodes", "show", episode, "--json"])
@@ -182,13 +182,38 @@ struct SimArmCommandTests {
     func serve(_ profile: String) throws {
         let dir = try TestSupport.temporaryDirectory("simarm")
         let (sim, pty) = try TeleoperationTests.simulatedArm(profile, log: dir.appendingPathComponent("stdout.txt"))
-        defer { if sim.isRunning { sim.terminate() }; sim.waitUntilExit() }
+        defer { TestSupport.stop(sim) }
         #expect(pty.hasPrefix("/dev/pts/"))
         let r = try VLABinary.run(["arm", "read", "--port", pty, "--profile", profile])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json["gripper"] != nil)
         #expect(json.count >= 6)
+    }
+
+    /// The pty path is the signal that the simulator is ready; a stop sent the moment it
+    /// appears must end it (once, such a SIGTERM was lost and CI waited on it for good).
+    @Test("stops on SIGTERM or SIGINT sent right after it prints its pty", arguments: [SIGTERM, SIGINT])
+    func stopsRightAway(_ signal: Int32) throws {
+        for round in 0..<5 {
+            let sim = Process()
+            sim.executableURL = try #require(VLABinary.url)
+            sim.arguments = ["sim", "arm", "--profile", "so101-follower"]
+            let out = Pipe()
+            sim.standardOutput = out
+            sim.standardError = FileHandle.nullDevice
+            try sim.run()
+            // Read the first line as it is written and signal at once (no polling delay).
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            #expect(String(decoding: line, as: UTF8.self).hasPrefix("/dev/pts/"))
+            kill(sim.processIdentifier, signal)
+            #expect(TestSupport.wait(for: sim, timeout: 10), "round \(round): vla sim arm ignored signal \(signal)")
+        }
     }
 }
 
@@ -202,22 +227,8 @@ struct RunOnDevicesTests {
         for name in ["image0.png", "image1.png"] {
             try FileManager.default.copyItem(at: TestSupport.fixture("openvla/\(name)"), to: frames.appendingPathComponent(name))
         }
-        let log = dir.appendingPathComponent("sim.txt")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let sim = Process()
-        sim.executableURL = try #require(VLABinary.url)
-        sim.arguments = ["sim", "arm", "--profile", "so101-follower"]
-        sim.standardOutput = try FileHandle(forWritingTo: log)
-        sim.standardError = FileHandle.nullDevice
-        try sim.run()
-        defer { if sim.isRunning { sim.terminate() }; sim.waitUntilExit() }
-        var pty = ""
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, pty.isEmpty {
-            if let first = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").first, first.hasPrefix("/dev/") {
-                pty = String(first)
-            } else { Thread.sleep(forTimeInterval: 0.1) }
-        }
+        let (sim, pty) = try TeleoperationTests.simulatedArm("so101-follower", log: dir.appendingPathComponent("sim.txt"))
+        defer { TestSupport.stop(sim) }
         let video = dir.appendingPathComponent("run.avi").path
         // The tiny random model: its ~0.1 s per action in a debug build keeps well inside the
         // arm's 0.5 s watchdog even on a loaded machine (the bundled one takes ~0.4 s there).
@@ -233,6 +244,28 @@ struct RunOnDevicesTests {
         #expect(show.status == 0 && show.stdout.contains("\"steps\" : 3"), "\(show.stdout)")
         let attributes = try FileManager.default.attributesOfItem(atPath: video)
         #expect((attributes[.size] as? Int ?? 0) > 1000)
+    }
+
+    @Test("Ctrl-C on hardware: the arm goes safe and vla run exits 130, with the steps so far recorded")
+    func interruptedOnHardware() throws {
+        let dir = try TestSupport.temporaryDirectory("devices-ctrl-c")
+        let frames = dir.appendingPathComponent("camera")
+        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestSupport.fixture("openvla/image0.png"), to: frames.appendingPathComponent("image0.png"))
+        let (sim, pty) = try TeleoperationTests.simulatedArm("so101-follower", log: dir.appendingPathComponent("sim.txt"))
+        defer { TestSupport.stop(sim) }
+        let episodes = dir.appendingPathComponent("episodes")
+        try FileManager.default.createDirectory(at: episodes, withIntermediateDirectories: true)
+        let run = try RunCommandTests.startRecording(["--model", "Models/tiny-random-openvla", "--camera", frames.path,
+                                                      "--arm", "so101-follower:\(pty)", "--max-steps", "100000", "--hz", "5"],
+                                                     in: episodes)
+        Thread.sleep(forTimeInterval: 1.0)
+        run.interrupt()
+        #expect(TestSupport.wait(for: run, timeout: 30), "vla run on an arm did not stop within 30 s of Ctrl-C")
+        #expect(run.terminationStatus == 130)
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: episodes.path).first { $0 != "stderr.txt" })
+        let show = try VLABinary.run(["episodes", "show", episodes.appendingPathComponent(name).path, "--json"])
+        #expect(show.status == 0, "\(show.stderr)")
     }
 
     @Test("--camera without --arm, and --expert on hardware, are refused")
@@ -291,7 +324,7 @@ struct TeleoperationTests {
         try FileManager.default.copyItem(at: TestSupport.fixture("openvla/image0.png"), to: frames.appendingPathComponent("image0.png"))
         let (lead, leadPort) = try Self.simulatedArm("so101-leader", log: dir.appendingPathComponent("leader.txt"))
         let (follow, followPort) = try Self.simulatedArm("so101-follower", log: dir.appendingPathComponent("follower.txt"))
-        defer { for p in [lead, follow] { if p.isRunning { p.terminate() }; p.waitUntilExit() } }
+        defer { for p in [lead, follow] { TestSupport.stop(p) } }
         let r = try VLABinary.run(["record", "--leader", "so101-leader:\(leadPort)", "--follower", "so101-follower:\(followPort)",
                                    "--camera", frames.path, "--instruction", "wave", "--max-steps", "4", "--hz", "20",
                                    "--episodes", dir.appendingPathComponent("episodes").path])

@@ -16,6 +16,8 @@ public final class Watchdog: @unchecked Sendable {
     private var isTripped = false
     private var trips = 0
     private let done = DispatchSemaphore(value: 0)
+    /// The watchdog thread's identity, set when it starts.
+    private var threadID: pthread_t?
 
     /// Creates and starts a watchdog.
     public init(timeout: Double, handler: @escaping () -> Void) {
@@ -62,17 +64,24 @@ public final class Watchdog: @unchecked Sendable {
     }
 
     /// Stops the thread; the handler will not run afterwards.
+    ///
+    /// Waits for the thread to finish, except when called from the handler itself (an
+    /// owner released on the watchdog's thread), which would wait for itself forever.
     public func stop() {
         lock.lock()
         let wasRunning = running
         running = false
+        let onOwnThread = threadID.map { pthread_equal($0, pthread_self()) != 0 } ?? false
         lock.unlock()
-        if wasRunning { done.wait() }
+        if wasRunning, !onOwnThread { done.wait() }
     }
 
     deinit { stop() }
 
     private func run() {
+        lock.lock()
+        threadID = pthread_self()
+        lock.unlock()
         let period = UInt32(max(timeout / 5, 0.001) * 1_000_000)
         while true {
             usleep(period)
