@@ -43,6 +43,13 @@ TOKENIZER_DIR = os.path.join(ROOT, "Models/tiny-random-openvla")
 BASE_VOCAB, PAD, BINS, SPACE = 32000, 64, 256, 29871
 TIMM_ID = "vit_so400m_patch14_siglip_224"
 UNNORM_KEY = "sim_tabletop"
+# --filler: words inserted into training instructions so the policy learns that words other
+# than the object, its colour and the direction carry no meaning. None of them appears in
+# any simulator template (so none of the held-out phrasings' words), nor is a colour, a
+# shape or a direction.
+FILLERS = ["please", "now", "robot", "okay", "then", "slowly", "carefully", "quickly", "gently", "kindly",
+           "just", "again", "first", "next", "hey", "can", "you", "could", "would", "try", "soon", "today",
+           "yes", "so", "well", "here", "a", "little", "bit", "exactly", "ok", "arm"]
 
 
 def load_episode(args):
@@ -184,6 +191,8 @@ def main():
                     help="in pick episodes, the first this many steps keep the recorded layout (objects not moved yet)")
     ap.add_argument("--early-steps", type=int, default=2, help="the first this many steps of an episode count as early")
     ap.add_argument("--early-weight", type=float, default=6.0, help="extra draws of early steps (see the comment in main)")
+    ap.add_argument("--filler", type=float, default=0.0,
+                    help="probability that a training sample's instruction gets one or two filler words inserted")
     ap.add_argument("--init", help="start from this exported model folder (same architecture options) instead of random weights")
     ap.add_argument("--warmup", type=int, default=300, help="learning-rate warm-up steps")
     ap.add_argument("--val", type=float, default=0.03, help="fraction of episodes kept for validation")
@@ -256,9 +265,19 @@ def main():
         1 + math.cos(math.pi * min(1.0, s / args.steps)))))
     mean = torch.tensor(0.5)
 
-    def batch(idx):
+    texts = [ins for _, _, ins, _, _ in loaded]
+    aug_rng = np.random.default_rng(args.seed + 1)   # its own stream: --filler 0 keeps the data order
+
+    def with_fillers(instruction):
+        words = instruction.split()
+        for _ in range(1 + int(aug_rng.random() < 0.5)):
+            words.insert(int(aug_rng.integers(0, len(words) + 1)), FILLERS[int(aug_rng.integers(len(FILLERS)))])
+        return prompt_ids(tok, " ".join(words))
+
+    def batch(idx, augment=False):
         pix = torch.from_numpy(frames[idx]).permute(0, 3, 1, 2).float().div_(255).sub_(mean).div_(0.5)
-        rows = [prompts[episode_of[i]] for i in idx]
+        rows = [with_fillers(texts[episode_of[i]]) if augment and args.filler > 0 and aug_rng.random() < args.filler else prompts[episode_of[i]]
+                for i in idx]
         length = 1 + n_patches + max(len(r) for r in rows) - 1 + n_act - 1
         ids = torch.zeros(len(idx), length, dtype=torch.long)
         starts = torch.zeros(len(idx), dtype=torch.long)
@@ -295,7 +314,7 @@ def main():
           f"{weight[step_in_episode[train_idx] < args.early_steps].sum():.1%} of the draws", flush=True)
     start, losses, aux_losses, place_losses, patch_losses = time.time(), [], [], [], []
     for step in range(args.steps):
-        pix, ids, starts, target, travel, labels, place, ok = batch(rng.choice(train_idx, size=args.batch, p=weight))
+        pix, ids, starts, target, travel, labels, place, ok = batch(rng.choice(train_idx, size=args.batch, p=weight), augment=True)
         logits, guess, where, place_guess, what = model(pix, ids, starts, n_act, aux=True)
         ce = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
         err = ((guess - travel[:, None, :]) ** 2).mean(-1)
@@ -338,7 +357,7 @@ def main():
     summary = {
         "episodes": len(paths), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
-        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight,
+        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,

@@ -57,7 +57,7 @@ public enum TestSupport {
     /// still running after `timeout` seconds is killed (SIGKILL), `timedOut` is set and its
     /// stderr says so, so the test fails with what it had printed instead of CI waiting.
     public static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
-                           environment: [String: String]? = nil, timeout: TimeInterval = 600) throws -> ProcessResult {
+                           timeout: TimeInterval = 600) throws -> ProcessResult {
         let dir = try temporaryDirectory("process")
         let outURL = dir.appendingPathComponent("stdout.txt"), errURL = dir.appendingPathComponent("stderr.txt")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -68,7 +68,6 @@ public enum TestSupport {
         p.executableURL = executable
         p.arguments = arguments
         if let directory { p.currentDirectoryURL = directory }
-        if let environment { p.environment = environment }
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = out
         p.standardError = err
