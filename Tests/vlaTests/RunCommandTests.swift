@@ -222,11 +222,7 @@ struct RunOnDevicesTests {
     @Test("an image folder as the camera and `vla sim arm` as the arm: the policy drives the arm through the driver")
     func cameraAndArm() throws {
         let dir = try TestSupport.temporaryDirectory("devices")
-        let frames = dir.appendingPathComponent("camera")
-        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
-        for name in ["image0.png", "image1.png"] {
-            try FileManager.default.copyItem(at: TestSupport.fixture("openvla/\(name)"), to: frames.appendingPathComponent(name))
-        }
+        let frames = try TeleoperationTests.cameraFolder(in: dir, images: ["image0.png", "image1.png"])
         let (sim, pty) = try TeleoperationTests.simulatedArm("so101-follower", log: dir.appendingPathComponent("sim.txt"))
         defer { TestSupport.stop(sim) }
         let video = dir.appendingPathComponent("run.avi").path
@@ -249,9 +245,7 @@ struct RunOnDevicesTests {
     @Test("Ctrl-C on hardware: the arm goes safe and vla run exits 130, with the steps so far recorded")
     func interruptedOnHardware() throws {
         let dir = try TestSupport.temporaryDirectory("devices-ctrl-c")
-        let frames = dir.appendingPathComponent("camera")
-        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: TestSupport.fixture("openvla/image0.png"), to: frames.appendingPathComponent("image0.png"))
+        let frames = try TeleoperationTests.cameraFolder(in: dir)
         let (sim, pty) = try TeleoperationTests.simulatedArm("so101-follower", log: dir.appendingPathComponent("sim.txt"))
         defer { TestSupport.stop(sim) }
         let episodes = dir.appendingPathComponent("episodes")
@@ -297,6 +291,16 @@ struct ReplayToArmTests {
 
 @Suite("vla record by teleoperation")
 struct TeleoperationTests {
+    /// A folder camera in `dir`/camera holding the named fixture images (openvla/…).
+    static func cameraFolder(in dir: URL, images: [String] = ["image0.png"]) throws -> URL {
+        let frames = dir.appendingPathComponent("camera")
+        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
+        for name in images {
+            try FileManager.default.copyItem(at: TestSupport.fixture("openvla/\(name)"), to: frames.appendingPathComponent(name))
+        }
+        return frames
+    }
+
     /// Starts `vla sim arm --profile PROFILE` and returns it with its pty path.
     static func simulatedArm(_ profile: String, log: URL) throws -> (Process, String) {
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -319,9 +323,7 @@ struct TeleoperationTests {
     @Test("a simulated leader drives a simulated follower; frames, states and joint targets are recorded")
     func leaderFollower() throws {
         let dir = try TestSupport.temporaryDirectory("teleop")
-        let frames = dir.appendingPathComponent("camera")
-        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: TestSupport.fixture("openvla/image0.png"), to: frames.appendingPathComponent("image0.png"))
+        let frames = try TeleoperationTests.cameraFolder(in: dir)
         let (lead, leadPort) = try Self.simulatedArm("so101-leader", log: dir.appendingPathComponent("leader.txt"))
         let (follow, followPort) = try Self.simulatedArm("so101-follower", log: dir.appendingPathComponent("follower.txt"))
         defer { for p in [lead, follow] { TestSupport.stop(p) } }

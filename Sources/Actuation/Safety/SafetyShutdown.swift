@@ -14,8 +14,8 @@ public protocol SafeStoppable: AnyObject {
 ///
 /// `ServoArm.connect()` registers the arm and installs the handlers once per process.
 /// Signal handling runs on a Dispatch queue (not in the async-signal context), so the
-/// bus can be used normally; after making arms safe the process exits with
-/// 128 + signal number, as a shell expects.
+/// bus can be used normally; after making arms safe the process ends at once (`_exit`)
+/// with 128 + signal number, as a shell expects.
 public enum SafetyShutdown {
     private final class WeakBox { weak var value: SafeStoppable?; init(_ v: SafeStoppable) { value = v } }
     private static let lock = NSLock()
@@ -56,7 +56,12 @@ public enum SafetyShutdown {
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global(qos: .userInteractive))
             s.setEventHandler {
                 stopAll()
-                exit(128 + sig)
+                // _exit, not exit: this runs on a Dispatch thread while the program's own
+                // threads still run (a control loop mid-step, a camera's capture thread);
+                // exit() would run atexit handlers and C++ static destructors (OpenCV,
+                // OpenBLAS) under them — a crash (SIGSEGV) was seen on Ctrl-C. The arms are
+                // safe already; recorded episodes keep every completed step.
+                _exit(128 + sig)
             }
             s.resume()
             sources.append(s)
