@@ -83,8 +83,28 @@ const char *COpenBLASSupport_originalCoreName(void) {
     return COpenBLASSupport_original;
 }
 
+// One lock around every BLAS call, also taken around fork().
+//
+// Calls: Debian's OpenBLAS 0.3.21 (pthreads build) can deadlock when two threads call it
+// at once (both wait in exec_blas_async_wait for its shared worker threads); OpenBLAS
+// already uses every core for one product, so serialising products costs nothing.
+// fork(): OpenBLAS's own pthread_atfork handler shuts its thread pool down before every
+// fork(); a call running on another thread at that moment waits for its workers forever
+// (measured: a thread in sgemm stalls at the first fork; a test that forked hung CI).
+// Our fork handler takes the lock, so a fork waits until no call is in flight. It is
+// registered after OpenBLAS's (whose constructor runs first), and prepare handlers run
+// in reverse order of registration, so ours runs before OpenBLAS stops the pool.
+static pthread_mutex_t COpenBLASSupport_callLock = PTHREAD_MUTEX_INITIALIZER;
+
+static void COpenBLASSupport_forkPrepare(void) { pthread_mutex_lock(&COpenBLASSupport_callLock); }
+static void COpenBLASSupport_forkDone(void) { pthread_mutex_unlock(&COpenBLASSupport_callLock); }
+
+void COpenBLASSupport_beginCall(void) { pthread_mutex_lock(&COpenBLASSupport_callLock); }
+void COpenBLASSupport_endCall(void) { pthread_mutex_unlock(&COpenBLASSupport_callLock); }
+
 // Runs while the program loads, after OpenBLAS's own constructor (a dependency
 // is initialised first) and before `main`, so no BLAS call is in flight yet.
 __attribute__((constructor)) static void COpenBLASSupport_atLoad(void) {
+    pthread_atfork(COpenBLASSupport_forkPrepare, COpenBLASSupport_forkDone, COpenBLASSupport_forkDone);
     COpenBLASSupport_selectFastKernels();
 }

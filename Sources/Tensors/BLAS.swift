@@ -1,4 +1,5 @@
 import COpenBLAS
+import COpenBLASSupport
 import Foundation
 
 // ----------------------------------------------------------------------------
@@ -14,14 +15,15 @@ import Foundation
 
 /// Matrix products on OpenBLAS.
 ///
-/// Every call holds one process-wide lock. Debian's OpenBLAS 0.3.21 (pthreads build) can
-/// deadlock when two threads call it at the same time (both wait in
-/// `exec_blas_async_wait` for its shared worker threads — seen here when tests ran
-/// policies in parallel). OpenBLAS already uses every core for one product, so
+/// Every call holds one process-wide lock (`COpenBLASSupport_beginCall`). Debian's
+/// OpenBLAS 0.3.21 (pthreads build) can deadlock when two threads call it at the same time
+/// (both wait in `exec_blas_async_wait` for its shared worker threads — seen here when
+/// tests ran policies in parallel), and a `fork()` on another thread during a call
+/// strands it for good (OpenBLAS stops its thread pool before every fork); the lock is
+/// also taken around fork. OpenBLAS already uses every core for one product, so
 /// serialising products costs throughput nothing, and a lock per product is noise next
 /// to the product itself.
 public enum BLAS {
-    @usableFromInline static let lock = NSLock()
 
     /// `y (rows, out) = x (rows, in) · wᵀ + beta · y`, with `w` of shape (out, in).
     ///
@@ -37,8 +39,8 @@ public enum BLAS {
                               y: UnsafeMutablePointer<Float>, yStride: Int? = nil,
                               beta: Float = 0) {
         let lda = xStride ?? inFeatures, ldc = yStride ?? outFeatures
-        lock.lock()
-        defer { lock.unlock() }
+        COpenBLASSupport_beginCall()
+        defer { COpenBLASSupport_endCall() }
         if rows == 1 {
             // y (out) = W (out, in) · x (in)
             cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(outFeatures), blasint(inFeatures),
@@ -56,8 +58,8 @@ public enum BLAS {
                             m: Int, n: Int, k: Int, alpha: Float = 1,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        lock.lock()
-        defer { lock.unlock() }
+        COpenBLASSupport_beginCall()
+        defer { COpenBLASSupport_endCall() }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }

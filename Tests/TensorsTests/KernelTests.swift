@@ -121,3 +121,48 @@ struct KernelTests {
         #expect((0..<n).allSatisfy { hits[$0] == 1 })
     }
 }
+
+/// OpenBLAS stops its thread pool before every fork(); a product running on another
+/// thread at that moment used to wait for its workers forever (a test that forked hung CI
+/// this way). `BLAS` and the fork handler share one lock, so the fork waits instead.
+@Suite("BLAS and fork()")
+struct BLASForkTests {
+    final class Progress: @unchecked Sendable {
+        private let lock = NSLock()
+        private var products = 0, stopped = false
+        func done() { lock.lock(); products += 1; lock.unlock() }
+        var count: Int { lock.lock(); defer { lock.unlock() }; return products }
+        var stop: Bool {
+            get { lock.lock(); defer { lock.unlock() }; return stopped }
+            set { lock.lock(); stopped = newValue; lock.unlock() }
+        }
+    }
+
+    @Test("forks on one thread while another runs threaded products: the products go on")
+    func forkDuringProducts() {
+        let progress = Progress()
+        let worker = Thread {
+            // 64 x 96 · (288 x 96)ᵀ: large enough for OpenBLAS to use its worker threads.
+            let x = Tensor(shape: [64 * 96]), w = Tensor(shape: [288 * 96]), y = Tensor(shape: [64 * 288])
+            x.fill(0.5)
+            w.fill(0.01)
+            while !progress.stop {
+                BLAS.linear(rows: 64, inFeatures: 96, outFeatures: 288, x: x.data, w: w.data, y: y.data)
+                progress.done()
+            }
+        }
+        worker.start()
+        defer { progress.stop = true }
+        for _ in 0..<40 {
+            let pid = fork()
+            if pid == 0 { _exit(0) }
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            usleep(2_000)
+        }
+        let before = progress.count
+        let deadline = Date().addingTimeInterval(20)
+        while progress.count < before + 50, Date() < deadline { usleep(10_000) }
+        #expect(progress.count >= before + 50, "products stalled after fork(): \(progress.count - before) in 20 s")
+    }
+}

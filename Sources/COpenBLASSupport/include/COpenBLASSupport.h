@@ -24,4 +24,11 @@ const char *COpenBLASSupport_coreName(void);
 /// The OpenBLAS core that was chosen when the library loaded, before any switch.
 const char *COpenBLASSupport_originalCoreName(void);
 
+/// Bracket every BLAS call. Calls are serialised (concurrent calls can deadlock Debian's
+/// OpenBLAS 0.3.21), and a fork() on another thread waits until no call is in flight
+/// (OpenBLAS shuts its thread pool down before fork, which would strand a running call).
+/// Calls must not nest.
+void COpenBLASSupport_beginCall(void);
+void COpenBLASSupport_endCall(void);
+
 #endif
