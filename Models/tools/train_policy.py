@@ -191,6 +191,8 @@ def main():
                     help="in pick episodes, the first this many steps keep the recorded layout (objects not moved yet)")
     ap.add_argument("--early-steps", type=int, default=2, help="the first this many steps of an episode count as early")
     ap.add_argument("--early-weight", type=float, default=6.0, help="extra draws of early steps (see the comment in main)")
+    ap.add_argument("--family-weight", action="append", default=[], metavar="FAMILY=W",
+                    help="draw this task family's steps W times as often (repeatable; default 1 each)")
     ap.add_argument("--filler", type=float, default=0.0,
                     help="probability that a training sample's instruction gets one or two filler words inserted")
     ap.add_argument("--init", help="start from this exported model folder (same architecture options) instead of random weights")
@@ -309,7 +311,15 @@ def main():
     # they are drawn --early-weight times as often.
     step_in_episode = np.concatenate([np.arange(len(a)) for _, a, _, _, _ in loaded])
     weight = np.where(step_in_episode[train_idx] < args.early_steps, 1 + args.early_weight, 1.0)
+    family_weight = {f: float(w) for f, w in (item.split("=", 1) for item in args.family_weight)}
+    unknown = set(family_weight) - set(families)
+    if unknown:
+        ap.error(f"--family-weight: no recorded episodes of {', '.join(sorted(unknown))} (recorded: {', '.join(sorted(families))})")
+    family_of = np.array([loaded[e][3].get("task", "?") for e in episode_of[train_idx]])
+    for f, w in family_weight.items():
+        weight[family_of == f] *= w
     weight /= weight.sum()
+    print("draws per family: " + ", ".join(f"{f} {weight[family_of == f].sum():.1%}" for f in sorted(families)), flush=True)
     print(f"first-frame samples: {np.mean(step_in_episode[train_idx] < args.early_steps):.1%} of the data, "
           f"{weight[step_in_episode[train_idx] < args.early_steps].sum():.1%} of the draws", flush=True)
     start, losses, aux_losses, place_losses, patch_losses = time.time(), [], [], [], []
@@ -358,6 +368,7 @@ def main():
         "episodes": len(paths), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
         "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
+        "family_weight": family_weight,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,
