@@ -26,4 +26,14 @@ public enum BLASBackend {
 
     /// The number of threads OpenBLAS uses.
     public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets the number of threads OpenBLAS uses for every later product (at least one).
+    /// Waits for a product in flight. One thread leaves the other cores to the rest of a
+    /// robot program (camera capture, a second model); more speed up large products.
+    public static func setThreads(_ count: Int) {
+        selectFastKernels()
+        COpenBLASSupport_beginCall()
+        openblas_set_num_threads(Int32(max(1, count)))
+        COpenBLASSupport_endCall()
+    }
 }

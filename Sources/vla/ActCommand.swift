@@ -38,13 +38,16 @@ struct ActCommand: ParsableCommand {
     @Flag(help: "Only let the decoder choose action tokens (RT-2's constrained decoding); off matches OpenVLA.")
     var constrained = false
 
+    @OptionGroup var threading: ThreadOptions
+
     func run() throws {
         let policy: VLAPolicy
         let picture: Image
         do {
             picture = try Image(contentsOfFile: image)
             let bar = ProgressBar("loading \(URL(fileURLWithPath: model).lastPathComponent)", total: 4)
-            policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey) { done, _ in bar.update(done) }
+            policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey,
+                                   threads: threading.apply()) { done, _ in bar.update(done) }
             bar.finish()
         } catch {
             throw fail(error)

@@ -56,6 +56,8 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @OptionGroup var threading: ThreadOptions
+
     func validate() throws {
         guard !(model != nil && expert) else { throw ValidationError("give --model DIR or --expert, not both") }
         guard episodes > 0, maxSteps > 0 else { throw ValidationError("--episodes and --max-steps must be positive") }
@@ -80,7 +82,8 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         var policy: VLAPolicy?
         if !expert {
-            do { policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model ?? RunCommand.bundledModelPath), unnormKey: unnormKey) }
+            do { policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model ?? RunCommand.bundledModelPath), unnormKey: unnormKey,
+                                         threads: threading.apply()) }
             catch { throw fail(error) }
         }
         let families = task.map { [TaskFamily(rawValue: $0)!] } ?? trainedFamilies() ?? TaskFamily.allCases

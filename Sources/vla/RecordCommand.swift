@@ -119,6 +119,7 @@ struct RecordCommand: ParsableCommand {
             lead = try arm(leader)
             follow = try arm(follower)
             lead.installsSignalHandlers = false   // the follower's handlers stop the arm that moves
+            SafetyShutdown.firstSignal = .continue   // Ctrl-C: the follower is made safe, the loop closes the episode
             try lead.connect()
             try follow.connect()
             camera = OpenCVCamera(CameraConfiguration(source: try CameraSource(spec: cameraSpec), loop: true))
@@ -135,15 +136,20 @@ struct RecordCommand: ParsableCommand {
         let clock = MonotonicClock()
         var last: UInt64?
         var steps = 0
+        var outcome = EpisodeOutcome.maxSteps
         do {
             while steps < maxSteps {
+                if SafetyShutdown.interruptingSignal != nil { outcome = .interrupted; break }
                 let deadline = Timestamp(seconds: clock.now().seconds + 1 / hz)
                 let frame = try camera.latestFrame(newerThan: last, timeout: 2)
                 last = frame.sequence
                 let target = try lead.observe()
                 let state = try follow.observe()
-                let sent = try follow.send(.joints(JointPositions(names: follow.jointNames, values: follow.jointNames.map { target[$0] ?? 0 },
-                                                                   timestamp: target.timestamp)))
+                let sent: SentAction
+                do {
+                    sent = try follow.send(.joints(JointPositions(names: follow.jointNames, values: follow.jointNames.map { target[$0] ?? 0 },
+                                                                  timestamp: target.timestamp)))
+                } catch ArmError.interrupted { outcome = .interrupted; break }
                 _ = try writer.append(EpisodeStep(timestamp: frame.timestamp, observation: state, sent: sent), frame: frame)
                 steps += 1
                 clock.sleep(until: deadline)
@@ -152,7 +158,8 @@ struct RecordCommand: ParsableCommand {
             _ = try? writer.finish(outcome: .error, message: "\(error)")
             throw fail(error)
         }
-        do { _ = try writer.finish(outcome: .maxSteps) } catch { throw fail(error) }
-        print("recorded \(steps) teleoperation steps: \(writer.url.path)")
+        do { _ = try writer.finish(outcome: outcome) } catch { throw fail(error) }
+        print("recorded \(steps) teleoperation steps: \(writer.url.path)" + (outcome == .interrupted ? " (interrupted)" : ""))
+        if outcome == .interrupted { throw ExitCode(128 + (SafetyShutdown.interruptingSignal ?? SIGINT)) }
     }
 }

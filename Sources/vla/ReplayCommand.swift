@@ -50,6 +50,8 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print the numbers as JSON on stdout.")
     var json = false
 
+    @OptionGroup var threading: ThreadOptions
+
     func validate() throws {
         guard (model == nil) != (arm == nil) else { throw ValidationError("give exactly one of --model DIR and --arm PROFILE:PORT|sim") }
         if let arm, arm != "sim", arm.split(separator: ":", maxSplits: 1).count != 2 {
@@ -64,7 +66,7 @@ struct ReplayCommand: ParsableCommand {
         let policy: VLAPolicy
         do {
             reader = try EpisodesCommand.open(episode)
-            policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey)
+            policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey, threads: threading.apply())
         } catch { throw fail(error) }
         let instruction = reader.metadata.instruction
         let count = min(reader.stepCount, maxSteps ?? .max)

@@ -135,6 +135,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
+    @OptionGroup var threading: ThreadOptions
+
     func validate() throws {
         guard !(model != nil && expert) else { throw ValidationError("give --model DIR or --expert, not both") }
         guard (camera == nil) == (arm == nil) else {
@@ -159,7 +161,8 @@ struct RunCommand: ParsableCommand {
         if let model {
             do {
                 let bar = ProgressBar("loading \(URL(fileURLWithPath: model).lastPathComponent)", total: 4)
-                policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey) { done, _ in bar.update(done) }
+                policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey,
+                                       threads: threading.apply()) { done, _ in bar.update(done) }
                 bar.finish()
             } catch { throw fail(error) }
         }
@@ -308,7 +311,11 @@ struct RunCommand: ParsableCommand {
         do {
             camera = OpenCVCamera(CameraConfiguration(source: try CameraSource(spec: cameraSpec), loop: true))
             servoArm = ServoArm(profile: try ArmProfile.load(parts[0]), port: parts[1])
-            try servoArm.connect()   // also installs the handlers that stop the arm on Ctrl-C, SIGTERM and exit
+            // connect() installs the handlers that make the arm safe on Ctrl-C, SIGTERM and exit;
+            // the first signal then lets this loop close the episode as interrupted (a second one
+            // ends the process at once).
+            SafetyShutdown.firstSignal = .continue
+            try servoArm.connect()
             try camera.open()
         } catch { throw fail(error) }
         defer { camera.close(); try? servoArm.disconnect() }
@@ -333,6 +340,7 @@ struct RunCommand: ParsableCommand {
         let clock = MonotonicClock()
         do {
             while steps < maxSteps {
+                if SafetyShutdown.interruptingSignal != nil { hardwareOutcome = .interrupted; break }
                 let deadline = Timestamp(seconds: clock.now().seconds + period)
                 let frame = try camera.latestFrame(newerThan: last, timeout: 2)
                 last = frame.sequence
@@ -341,7 +349,8 @@ struct RunCommand: ParsableCommand {
                 }
                 let observation = try servoArm.observe()
                 let out = try policy.predictAction(image: frame.image, instruction: said)
-                let sent = try servoArm.send(out.action)
+                let sent: SentAction
+                do { sent = try servoArm.send(out.action) } catch ArmError.interrupted { hardwareOutcome = .interrupted; break }
                 steps += 1
                 try recorder?.write(frame.image, step: steps, action: out.action, clamped: sent.wasClamped)
                 _ = try writer?.append(EpisodeStep(timestamp: frame.timestamp, observation: observation, sent: sent, tokens: out.tokens,
@@ -371,9 +380,10 @@ struct RunCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\"\(said)\": \(steps) steps on \(servoArm.name)")
+            print("\"\(said)\": \(steps) steps on \(servoArm.name)" + (hardwareOutcome == .interrupted ? " (interrupted)" : ""))
             if let writer { print("episode: \(writer.url.path)") }
         }
+        if hardwareOutcome == .interrupted { throw ExitCode(128 + (SafetyShutdown.interruptingSignal ?? SIGINT)) }
     }
 }
 

@@ -6,10 +6,10 @@ import TestSupport
 struct RunCommandTests {
     /// Starts `vla run ARGUMENTS --episodes DIR` and returns once the loop runs (recording
     /// has started), however slow the machine; stderr goes to DIR/stderr.txt.
-    static func startRecording(_ arguments: [String], in dir: URL) throws -> Process {
+    static func startRecording(_ arguments: [String], in dir: URL, command: String = "run") throws -> Process {
         let p = Process()
         p.executableURL = try #require(VLABinary.url)
-        p.arguments = ["run"] + arguments + ["--episodes", dir.path]
+        p.arguments = [command] + arguments + ["--episodes", dir.path]
         p.currentDirectoryURL = TestSupport.repositoryRoot
         let log = dir.appendingPathComponent("stderr.txt")
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -257,9 +257,18 @@ struct RunOnDevicesTests {
         run.interrupt()
         #expect(TestSupport.wait(for: run, timeout: 30), "vla run on an arm did not stop within 30 s of Ctrl-C")
         #expect(run.terminationStatus == 130)
-        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: episodes.path).first { $0 != "stderr.txt" })
-        let show = try VLABinary.run(["episodes", "show", episodes.appendingPathComponent(name).path, "--json"])
+        try Self.expectInterrupted(in: episodes)
+    }
+
+    /// The one episode in `folder` was closed as interrupted, with its steps.
+    static func expectInterrupted(in folder: URL) throws {
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path).first { $0 != "stderr.txt" })
+        let show = try VLABinary.run(["episodes", "show", folder.appendingPathComponent(name).path, "--json"])
         #expect(show.status == 0, "\(show.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let summary = try #require(json["summary"] as? [String: Any], "\(show.stdout.prefix(600))")
+        #expect(summary["outcome"] as? String == "interrupted", "\(summary)")
+        #expect((summary["steps"] as? Int ?? 0) > 0, "\(summary)")
     }
 
     @Test("--camera without --arm, and --expert on hardware, are refused")
@@ -337,6 +346,25 @@ struct TeleoperationTests {
         let show = try VLABinary.run(["episodes", "show", dir.appendingPathComponent("episodes").appendingPathComponent(episodes[0]).path, "--json"])
         #expect(show.stdout.contains("\"steps\" : 4") && show.stdout.contains("jointPositions"), "\(show.stdout.prefix(400))")
     }
+
+    @Test("Ctrl-C while teleoperating: the follower is made safe and the episode is closed as interrupted")
+    func interruptedTeleoperation() throws {
+        let dir = try TestSupport.temporaryDirectory("teleop-ctrl-c")
+        let frames = try TeleoperationTests.cameraFolder(in: dir)
+        let (lead, leadPort) = try Self.simulatedArm("so101-leader", log: dir.appendingPathComponent("leader.txt"))
+        let (follow, followPort) = try Self.simulatedArm("so101-follower", log: dir.appendingPathComponent("follower.txt"))
+        defer { for p in [lead, follow] { TestSupport.stop(p) } }
+        let episodes = dir.appendingPathComponent("episodes")
+        try FileManager.default.createDirectory(at: episodes, withIntermediateDirectories: true)
+        let record = try RunCommandTests.startRecording(["--leader", "so101-leader:\(leadPort)", "--follower", "so101-follower:\(followPort)",
+                                                         "--camera", frames.path, "--instruction", "wave", "--max-steps", "100000",
+                                                         "--hz", "10"], in: episodes, command: "record")
+        Thread.sleep(forTimeInterval: 1.0)
+        record.interrupt()
+        #expect(TestSupport.wait(for: record, timeout: 30), "vla record did not stop within 30 s of Ctrl-C")
+        #expect(record.terminationStatus == 130)
+        try RunCommandTests.expectInterrupted(in: episodes)
+    }
 }
 
 @Suite("vla eval")
@@ -354,6 +382,14 @@ struct EvalCommandTests {
         let mj = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any])
         let row = try #require((mj["results"] as? [[String: Any]])?.first)
         #expect((row["policy_median_ms"] as? Double ?? 0) > 0)
+    }
+
+    @Test("--threads sets the policy's threads; 0 is refused")
+    func threads() throws {
+        let r = try VLABinary.run(["eval", "--threads", "1", "--episodes", "1", "--task", "reach", "--max-steps", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let bad = try VLABinary.run(["eval", "--threads", "0", "--episodes", "1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--threads must be at least 1"), "\(bad.stderr)")
     }
 
     @Test("the bundled model is found from any working directory")

@@ -47,6 +47,8 @@ public final class ServoArm: Arm, SafeStoppable, @unchecked Sendable {
     public private(set) var bus: MotorBus?
     private var watchdog: Watchdog?
     private let stateLock = NSRecursiveLock()
+    /// Held while a command or an emergency stop talks to the bus (recursive: a failed command stops the arm).
+    private let commandLock = NSRecursiveLock()
 
     /// Creates an arm; nothing is opened until `connect()`.
     /// - Parameters:
@@ -206,8 +208,13 @@ public final class ServoArm: Arm, SafeStoppable, @unchecked Sendable {
     }
 
     public func send(_ action: RobotAction) throws -> SentAction {
+        // One command at a time, and never one after a stop signal made the arm safe: the
+        // signal's emergency stop waits for a command in flight, and later ones are refused.
+        commandLock.lock()
+        defer { commandLock.unlock() }
         guard let b = bus else { throw ArmError.notConnected(name) }
         guard profile.role == .follower else { throw ArmError.leaderCannotMove(name) }
+        if SafetyShutdown.interruptingSignal != nil { throw ArmError.interrupted(name) }
         if let w = watchdog, w.tripped, safetyLimits.safeState == .torqueOff {
             throw ArmError.watchdogTripped(name)
         }
@@ -290,6 +297,8 @@ public final class ServoArm: Arm, SafeStoppable, @unchecked Sendable {
     /// or torque off; if holding fails, torque goes off; if per-servo writes fail, a
     /// broadcast torque-off is sent.
     public func emergencyStop() {
+        commandLock.lock()
+        defer { commandLock.unlock() }
         guard let b = bus else { return }
         if profile.role == .leader { try? b.broadcastTorqueOff(); return }
         if safetyLimits.safeState == .hold {
@@ -315,6 +324,7 @@ public enum ArmError: Error, Equatable, CustomStringConvertible {
     case unknownJoint(String, arm: String)
     case noKinematics(String)
     case watchdogTripped(String)
+    case interrupted(String)
 
     public var description: String {
         switch self {
@@ -323,6 +333,7 @@ public enum ArmError: Error, Equatable, CustomStringConvertible {
         case .unknownJoint(let j, let a): return "\(a): no joint named \(j)"
         case .noKinematics(let p): return "\(p): no kinematic model, so end-effector actions are not available"
         case .watchdogTripped(let a): return "\(a): the watchdog turned torque off; call rearm() to continue"
+        case .interrupted(let a): return "\(a): stopped by a signal (Ctrl-C); no further commands are sent"
         }
     }
 }

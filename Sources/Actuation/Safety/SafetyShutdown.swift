@@ -14,14 +14,42 @@ public protocol SafeStoppable: AnyObject {
 ///
 /// `ServoArm.connect()` registers the arm and installs the handlers once per process.
 /// Signal handling runs on a Dispatch queue (not in the async-signal context), so the
-/// bus can be used normally; after making arms safe the process ends at once (`_exit`)
-/// with 128 + signal number, as a shell expects.
+/// bus can be used normally. After making arms safe the process ends at once (`_exit`)
+/// with 128 + signal number, as a shell expects — unless ``firstSignal`` is
+/// ``SignalResponse/continue``: then a control loop polls ``interruptingSignal``, closes
+/// its recording and ends itself, while every arm refuses further commands.
+///
+/// ```swift
+/// SafetyShutdown.firstSignal = .continue
+/// while SafetyShutdown.interruptingSignal == nil { /* observe, act, record */ }
+/// ```
 public enum SafetyShutdown {
+    /// What the first stop signal does once every arm is safe.
+    public enum SignalResponse: Sendable {
+        /// End the process at once with 128 + the signal number (the default).
+        case exit
+        /// Let the program go on so it can finish cleanly: ``interruptingSignal`` is set
+        /// and ``ServoArm/send(_:)`` throws ``ArmError/interrupted(_:)``. A second
+        /// signal ends the process.
+        case `continue`
+    }
     private final class WeakBox { weak var value: SafeStoppable?; init(_ v: SafeStoppable) { value = v } }
     private static let lock = NSLock()
     nonisolated(unsafe) private static var registered: [ObjectIdentifier: WeakBox] = [:]
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     nonisolated(unsafe) private static var installed = false
+    nonisolated(unsafe) private static var response = SignalResponse.exit
+    nonisolated(unsafe) private static var signalled: Int32?
+
+    /// What the first SIGINT/SIGTERM/SIGHUP does after the arms are safe (default ``SignalResponse/exit``).
+    public static var firstSignal: SignalResponse {
+        get { lock.withLock { response } }
+        set { lock.withLock { response = newValue } }
+    }
+
+    /// The first stop signal received since the handlers were installed, or `nil`. Once
+    /// set, arms refuse new commands.
+    public static var interruptingSignal: Int32? { lock.withLock { signalled } }
 
     /// Registers a device to be stopped on signal or exit.
     public static func register(_ device: SafeStoppable) {
@@ -55,7 +83,12 @@ public enum SafetyShutdown {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global(qos: .userInteractive))
             s.setEventHandler {
+                let (first, onFirst) = lock.withLock { () -> (Bool, SignalResponse) in
+                    defer { if signalled == nil { signalled = sig } }
+                    return (signalled == nil, Self.response)
+                }
                 stopAll()
+                if first && onFirst == .continue { return }
                 // _exit, not exit: this runs on a Dispatch thread while the program's own
                 // threads still run (a control loop mid-step, a camera's capture thread);
                 // exit() would run atexit handlers and C++ static destructors (OpenCV,
