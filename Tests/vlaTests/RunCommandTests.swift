@@ -363,7 +363,7 @@ struct TeleoperationTests {
         record.interrupt()
         #expect(TestSupport.wait(for: record, timeout: 30), "vla record did not stop within 30 s of Ctrl-C")
         #expect(record.terminationStatus == 130)
-        try RunCommandTests.expectInterrupted(in: episodes)
+        try RunOnDevicesTests.expectInterrupted(in: episodes)
     }
 }
 
