@@ -97,24 +97,28 @@ public struct ScriptedExpert: Sendable {
             let start = SIMD2(target.position.x - s * back, target.position.y)
             let low = 0.014
             if phase != .retreat && phase != .done && moved > TabletopTask.pushDistance + 0.012 { enter(.retreat) }
-            if phase == .retreat || phase == .done {
+            switch phase {
+            case .approach:
+                if horizontal(g, start) < 0.004 { enter(.descend) }
+                return move(from: g, to: travel(g, SIMD3(start.x, start.y, hover)), gripper: 0, timestamp)
+            case .descend:
+                if horizontal(g, start) > 0.012 { enter(.approach) }
+                if abs(g.z - low) < 0.004 { enter(.push) }
+                return move(from: g, to: SIMD3(start.x, start.y, low), gripper: 0, timestamp)
+            case .push:
+                // Behind the object and level with it: sweep through it, steering onto its line.
+                if (target.position.x - g.x) * s < 0 || abs(target.position.y - g.y) > 0.012 {
+                    enter(.approach)
+                    return move(from: g, to: SIMD3(g.x, g.y, hover), gripper: 0, timestamp)
+                }
+                let next = SIMD3(g.x + s * speed, target.position.y, low)
+                return move(from: g, to: next, gripper: 0, timestamp)
+            case .retreat:
                 if g.z >= hover - 0.004 { enter(.done) }
-                if phase == .done { return hold(scene, gripper: 0, timestamp) }
                 return move(from: g, to: SIMD3(g.x - s * 0.01, g.y, hover), gripper: 0, timestamp)
+            default:
+                return hold(scene, gripper: 0, timestamp)
             }
-            // What to do follows from where the gripper is (not from an internal phase), so
-            // a policy that sees the same scene can learn the same move: low, behind the
-            // object and on its line — sweep through it, steering onto its line; anywhere
-            // else — head for the point behind it, coming down as that point nears (fully
-            // down within 4 mm, at hover height from 2 cm out: never low over the object).
-            let ahead = (target.position.x - g.x) * s
-            if ahead > 0 && ahead < back + 0.01 && abs(target.position.y - g.y) < 0.012 && g.z < low + 0.008 {
-                enter(.push)
-                return move(from: g, to: SIMD3(g.x + s * speed, target.position.y, low), gripper: 0, timestamp)
-            }
-            enter(.approach)
-            let near = min(1, max(0, (horizontal(g, start) - 0.004) / 0.016))
-            return move(from: g, to: travel(g, SIMD3(start.x, start.y, low + (hover - low) * near)), gripper: 0, timestamp)
         }
     }
 
