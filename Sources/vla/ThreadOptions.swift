@@ -4,7 +4,7 @@ import VLA
 /// `--threads`, for commands that run a policy.
 struct ThreadOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CPU threads for the policy: BLAS products, attention and element-wise work (default: one per core).",
-                               discussion: "1 leaves the other cores to the camera, the arm and other programs; under load it can be faster than more threads that wait for each other.",
+                               discussion: "1 leaves the other cores to the camera, the arm and other programs.",
                                valueName: "n"))
     var threads: Int?
 
