@@ -242,7 +242,7 @@ struct RunOnDevicesTests {
         #expect((attributes[.size] as? Int ?? 0) > 1000)
     }
 
-    @Test("Ctrl-C on hardware: the arm goes safe and vla run exits 130, with the steps so far recorded")
+    @Test("Ctrl-C on hardware: the arm goes safe, the episode is closed as interrupted with its steps, vla run exits 130")
     func interruptedOnHardware() throws {
         let dir = try TestSupport.temporaryDirectory("devices-ctrl-c")
         let frames = try TeleoperationTests.cameraFolder(in: dir)
@@ -329,16 +329,23 @@ struct TeleoperationTests {
         return (sim, "")
     }
 
+    /// A teleoperation rig in `dir`: simulated leader and follower arms and a folder camera.
+    /// Returns `vla record`'s arguments for it (instruction "wave") and the arm processes to stop.
+    static func rig(in dir: URL) throws -> ([String], [Process]) {
+        let frames = try cameraFolder(in: dir)
+        let (lead, leadPort) = try simulatedArm("so101-leader", log: dir.appendingPathComponent("leader.txt"))
+        let (follow, followPort) = try simulatedArm("so101-follower", log: dir.appendingPathComponent("follower.txt"))
+        return (["--leader", "so101-leader:\(leadPort)", "--follower", "so101-follower:\(followPort)",
+                 "--camera", frames.path, "--instruction", "wave"], [lead, follow])
+    }
+
     @Test("a simulated leader drives a simulated follower; frames, states and joint targets are recorded")
     func leaderFollower() throws {
         let dir = try TestSupport.temporaryDirectory("teleop")
-        let frames = try TeleoperationTests.cameraFolder(in: dir)
-        let (lead, leadPort) = try Self.simulatedArm("so101-leader", log: dir.appendingPathComponent("leader.txt"))
-        let (follow, followPort) = try Self.simulatedArm("so101-follower", log: dir.appendingPathComponent("follower.txt"))
-        defer { for p in [lead, follow] { TestSupport.stop(p) } }
-        let r = try VLABinary.run(["record", "--leader", "so101-leader:\(leadPort)", "--follower", "so101-follower:\(followPort)",
-                                   "--camera", frames.path, "--instruction", "wave", "--max-steps", "4", "--hz", "20",
-                                   "--episodes", dir.appendingPathComponent("episodes").path])
+        let (rig, helpers) = try Self.rig(in: dir)
+        defer { for p in helpers { TestSupport.stop(p) } }
+        let r = try VLABinary.run(["record"] + rig + ["--max-steps", "4", "--hz", "20",
+                                                      "--episodes", dir.appendingPathComponent("episodes").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("recorded 4 teleoperation steps"))
         let episodes = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("episodes").path)
@@ -350,15 +357,11 @@ struct TeleoperationTests {
     @Test("Ctrl-C while teleoperating: the follower is made safe and the episode is closed as interrupted")
     func interruptedTeleoperation() throws {
         let dir = try TestSupport.temporaryDirectory("teleop-ctrl-c")
-        let frames = try TeleoperationTests.cameraFolder(in: dir)
-        let (lead, leadPort) = try Self.simulatedArm("so101-leader", log: dir.appendingPathComponent("leader.txt"))
-        let (follow, followPort) = try Self.simulatedArm("so101-follower", log: dir.appendingPathComponent("follower.txt"))
-        defer { for p in [lead, follow] { TestSupport.stop(p) } }
+        let (rig, helpers) = try Self.rig(in: dir)
+        defer { for p in helpers { TestSupport.stop(p) } }
         let episodes = dir.appendingPathComponent("episodes")
         try FileManager.default.createDirectory(at: episodes, withIntermediateDirectories: true)
-        let record = try RunCommandTests.startRecording(["--leader", "so101-leader:\(leadPort)", "--follower", "so101-follower:\(followPort)",
-                                                         "--camera", frames.path, "--instruction", "wave", "--max-steps", "100000",
-                                                         "--hz", "10"], in: episodes, command: "record")
+        let record = try RunCommandTests.startRecording(rig + ["--max-steps", "100000", "--hz", "10"], in: episodes, command: "record")
         Thread.sleep(forTimeInterval: 1.0)
         record.interrupt()
         #expect(TestSupport.wait(for: record, timeout: 30), "vla record did not stop within 30 s of Ctrl-C")
