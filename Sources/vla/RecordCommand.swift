@@ -20,6 +20,7 @@ struct RecordCommand: ParsableCommand {
         Examples:
           vla record --task pick --count 20 --seed 1000 --fast
           vla record --task reach --count 1000 --seed 1 --fast --phrasings training --every-target --episodes demos
+          vla record --task push --count 100 --fast --every-target --perturb 0.004
           vla record --task reach --count 5 --hz 10          # real time, over the servo bus
           vla record --leader so101-leader:/dev/ttyACM1 --follower so101-follower:/dev/ttyACM0 \\
                      --camera 0 --instruction "put the red block in the bowl" --max-steps 600
@@ -37,6 +38,9 @@ struct RecordCommand: ParsableCommand {
 
     @Flag(help: "Start each episode's gripper from a seeded random pose over the table instead of home.")
     var randomStart = false
+
+    @Option(help: ArgumentHelp("Execute the expert's actions with Gaussian noise of this SD in metres on x, y (half on z), record the expert's (DART); 0 = off, < 0.02.", valueName: "metres"))
+    var perturb: Double = 0
 
     @Option(help: "How many episodes (layouts with --every-target).")
     var count: Int = 10
@@ -76,7 +80,9 @@ struct RecordCommand: ParsableCommand {
             for spec in [leader!, follower!] where spec.split(separator: ":", maxSplits: 1).count != 2 {
                 throw ValidationError("'\(spec)': arms are given as PROFILE:PORT, e.g. so101-leader:/dev/ttyACM1")
             }
+            if perturb != 0 { throw ValidationError("--perturb is for the simulator's expert, not teleoperation") }
         }
+        try RunCommand.validatePerturb(perturb)
         try RunCommand.validatePhrasings(phrasings)
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard TaskFamily(rawValue: task) != nil else {
@@ -99,6 +105,7 @@ struct RecordCommand: ParsableCommand {
                 if let target { arguments += ["--target-index", "\(target)"] }
                 if fast { arguments.append("--fast") }
                 if randomStart { arguments.append("--random-start") }
+                if perturb > 0 { arguments += ["--perturb", "\(perturb)"] }
                 let run = try RunCommand.parse(arguments)
                 try run.run()
                 recorded += 1

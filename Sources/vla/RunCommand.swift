@@ -66,6 +66,13 @@ struct RunCommand: ParsableCommand {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// `--perturb` is a standard deviation in metres, below the expert's 2 cm step.
+    static func validatePerturb(_ value: Double) throws {
+        guard value >= 0 && value < 0.02 else {
+            throw ValidationError("--perturb must be at least 0 and below 0.02 (metres), not \(value)")
+        }
+    }
+
     static let bundledModel = "Models/sim-tabletop-vla"
 
     /// The bundled model's folder: `bundledModel` under the working directory, else under
@@ -104,6 +111,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Seed of the simulated layout (and of the expert's noise); demonstrations use 1…, evaluations 100000….")
     var seed: UInt64 = 100_000
+
+    @Option(help: ArgumentHelp("With --expert: execute its action plus Gaussian noise of this SD in metres on x, y (half on z) but record its own (DART); 0 = off, < 0.02.", valueName: "metres"))
+    var perturb: Double = 0
 
     @Option(help: "Control rate in Hz (default: the model's control_frequency, else 10).")
     var hz: Double?
@@ -144,6 +154,8 @@ struct RunCommand: ParsableCommand {
         }
         if camera != nil, randomStart { throw ValidationError("--random-start is for the simulator (no --camera/--arm)") }
         if camera != nil, expert { throw ValidationError("--expert needs the simulator's scene; it cannot drive a real arm") }
+        try Self.validatePerturb(perturb)
+        if perturb > 0, !expert { throw ValidationError("--perturb is for --expert (it records the expert's action, executes a noisy one)") }
         if let arm, arm.split(separator: ":", maxSplits: 1).count != 2 {
             throw ValidationError("--arm takes PROFILE:PORT, e.g. so101-follower:/dev/ttyACM0")
         }
@@ -196,6 +208,7 @@ struct RunCommand: ParsableCommand {
         let said = instruction ?? simTask.instruction
         var scripted = ScriptedExpert(seed: seed)
         scripted.reset(for: simTask)
+        var dart = DARTPerturbation(sigma: perturb, seed: seed, maxStep: scripted.maxStep)
 
         // Ctrl-C or SIGTERM from here on ends the episode as 'interrupted' (installed before
         // "recording to" is printed, so a signal sent right after it is not lost).
@@ -212,7 +225,8 @@ struct RunCommand: ParsableCommand {
                     rate: hz, safetyLimits: world.arm.safetyLimits,
                     extra: ["task": family.rawValue, "seed": "\(seed)", "scene_instruction": simTask.instruction,
                             "target_id": "\(simTask.targetID)",
-                            "layout": Self.layoutDescription(world.scene, camera: world.camera.renderer.camera)])
+                            "layout": Self.layoutDescription(world.scene, camera: world.camera.renderer.camera)]
+                        .merging(perturb > 0 ? ["perturb": "\(perturb)"] : [:]) { $1 })
                 try FileManager.default.createDirectory(atPath: episodes, withIntermediateDirectories: true)
                 writer = try EpisodeWriter(in: URL(fileURLWithPath: episodes), metadata: meta)
                 printError("recording to \(writer!.url.path)")
@@ -252,11 +266,19 @@ struct RunCommand: ParsableCommand {
                 }
                 let thinking = Timestamp.now().seconds(since: t0)
                 latencies.append(thinking)
-                let step = try world.step(action)
+                // DART: execute a perturbed action, record the expert's label. With --perturb the
+                // arm (kinematic or servo bus, both through world.step) moves by the expert's
+                // translation plus seeded noise; the step keeps the expert's action as its action
+                // and the joint targets (and clamps) of what was really executed. The expert reads
+                // the scene next tick and corrects the deviation. --perturb 0: nothing changes.
+                let executed = policy == nil ? dart.perturbed(action) : action
+                let step = try world.step(executed)
+                var recorded = step.sent
+                if perturb > 0 { recorded.requested = action }
                 try recorder?.write(frame.image, step: step.index, action: action, clamped: step.sent.wasClamped)
                 steps = step.index
                 reachedDistractor = reachedDistractor || step.reachedDistractor
-                _ = try writer?.append(EpisodeStep(timestamp: frame.timestamp, observation: observation, sent: step.sent,
+                _ = try writer?.append(EpisodeStep(timestamp: frame.timestamp, observation: observation, sent: recorded,
                                                    tokens: tokens, timings: timings, done: step.isTerminal,
                                                    reward: step.isSuccess ? 1 : 0), frame: frame)
                 let rate = Double(steps) / max(Timestamp.now().seconds(since: start), 1e-9)

@@ -174,6 +174,48 @@ struct RecordCommandTests {
         let bad = try VLABinary.run(["record", "--phrasings", "some", "--fast", "--episodes", dir.path])
         #expect(bad.status != 0 && bad.stderr.contains("all, training, held-out"))
     }
+
+    @Test("--perturb executes noisy actions but records the expert's (DART); the setting is in the metadata")
+    func perturb() throws {
+        let dir = try TestSupport.temporaryDirectory("record")
+        /// Records push episodes from seed 40 into dir/NAME; each episode's extra and its steps (exported as JSON Lines).
+        func record(_ name: String, _ options: [String]) throws -> [(extra: [String: String], steps: [[String: Any]])] {
+            let folder = dir.appendingPathComponent(name)
+            let r = try VLABinary.run(["record", "--task", "push", "--count", "2", "--seed", "40", "--fast",
+                                       "--episodes", folder.path] + options)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.split(separator: "\n").allSatisfy { $0.contains("\"outcome\":\"success\"") }, "\(r.stdout)")
+            return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { episode in
+                let path = folder.appendingPathComponent(episode)
+                let meta = try #require(try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: path.appendingPathComponent("meta.json"))) as? [String: Any])
+                let out = dir.appendingPathComponent("export-\(name)-\(episode)")
+                let export = try VLABinary.run(["episodes", "export", path.path, "--out", out.path, "--format", "jsonl", "--no-frames"])
+                #expect(export.status == 0, "\(export.stderr)")
+                let steps = try String(contentsOf: out.appendingPathComponent("steps.jsonl"), encoding: .utf8)
+                    .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                return (try #require(meta["extra"] as? [String: String]), steps)
+            }
+        }
+        let plain = try record("plain", [])
+        let dart = try record("dart", ["--perturb", "0.004"])
+        try #require(plain.count == 2 && dart.count == 2)
+        for (p, d) in zip(plain, dart) {
+            #expect(p.extra["perturb"] == nil)
+            #expect(d.extra["perturb"] == "0.004")
+            try #require(p.steps.count > 1 && d.steps.count > 1)
+            // Same layout, start and expert: the first label is the expert's own, unperturbed…
+            let label = { (step: [String: Any]) in step["action"] as? [String: Double] }
+            let joints = { (step: [String: Any], key: String) in step[key] as? [String: Double] }
+            #expect(joints(p.steps[0], "state") == joints(d.steps[0], "state"))
+            #expect(label(p.steps[0]) == label(d.steps[0]))
+            // …but the arm executed something else: other joint targets, another next state.
+            #expect(joints(p.steps[0], "sent") != joints(d.steps[0], "sent"))
+            #expect(joints(p.steps[1], "state") != joints(d.steps[1], "state"))
+        }
+        let bad = try VLABinary.run(["record", "--perturb", "0.02", "--fast", "--episodes", dir.path])
+        #expect(bad.status != 0 && bad.stderr.contains("--perturb"), "\(bad.stderr)")
+    }
 }
 
 @Suite("vla sim arm")
