@@ -60,6 +60,12 @@ let package = Package(
 
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensors", "Transformers"], path: "Tests/TestSupport"),
+        // The sample steps and frames of the Episodes tests, shared with crash-writer.
+        .target(name: "EpisodeSamples", dependencies: ["Episodes", "RobotCore"], path: "Tests/EpisodeSamples"),
+        // A recorder for CrashSafetyTests to SIGKILL: a separate process, because fork() in the
+        // multi-threaded test process can deadlock the child. EpisodesTests depends on it so
+        // it is built before the tests run.
+        .executableTarget(name: "crash-writer", dependencies: ["Episodes", "EpisodeSamples"], path: "Tests/CrashWriter"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "TestSupport"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TestSupport"]),
@@ -68,7 +74,7 @@ let package = Package(
         .testTarget(name: "SimulationWorldTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(name: "PerceptionTests", dependencies: ["Perception", "TestSupport"]),
         .testTarget(name: "ActuationTests", dependencies: ["Actuation", "TestSupport"]),
-        .testTarget(name: "EpisodesTests", dependencies: ["Episodes", "TestSupport"]),
+        .testTarget(name: "EpisodesTests", dependencies: ["Episodes", "TestSupport", "EpisodeSamples", "crash-writer"]),
         .testTarget(name: "vlaTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import Foundation
 import RobotCore
 import Testing
+import TestSupport
 @testable import Episodes
 
 /// A recording killed at any moment keeps every completed step, and reading it needs no
@@ -146,50 +147,49 @@ struct CrashSafetyTests {
     func killedWriter(encoding: FrameEncoding) throws {
         let parent = try Fixture.temporary("sigkill")
         defer { try? FileManager.default.removeItem(at: parent) }
-        // Warm up everything the child will run, so it needs no lazy runtime set-up
-        // another test thread might hold a lock on at fork time.
-        _ = try Fixture.write(2, in: parent, encoding: encoding, name: "warm-up")
+        // The recorder is a program of its own (Tests/CrashWriter), not a fork() of this
+        // multi-threaded process: a lock another test thread held at fork time would stay
+        // locked in the child. It appends Fixture.step(i) with a copy of `big` whose first
+        // byte and sequence number are i, until it is killed.
+        let writerProgram = try #require(TestSupport.builtExecutable("crash-writer"),
+                                         "the crash-writer helper was not built next to the tests")
         let big = Fixture.frame(0, width: 320, height: 240, format: .rgb)
         for round in 0..<3 {
             let name = "killed-\(round)"
-            let pid = fork()
-            if pid == 0 {
-                // Drop the descriptors inherited from other tests' open writers, so this
-                // child does not keep their `flock`s alive.
-                for fd in 3..<1024 { close(Int32(fd)) }
-                do {
-                    let writer = try EpisodeWriter(in: parent, metadata: Fixture.metadata(encoding: encoding),
-                                                   options: .init(sync: .never, name: name))
-                    var i = 0
-                    while true {
-                        var frame = big
-                        frame.image.pixels[0] = UInt8(i & 0xFF)
-                        frame.sequence = UInt64(i)
-                        try writer.append(Fixture.step(i), frame: frame)
-                        i += 1
-                    }
-                } catch {
-                    _exit(3)
-                }
+            let stderrURL = parent.appendingPathComponent("\(name).stderr.txt")
+            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            let errorLog = try FileHandle(forWritingTo: stderrURL)
+            defer { try? errorLog.close() }
+            let recorder = Process()
+            recorder.executableURL = writerProgram
+            recorder.arguments = [parent.path, name, encoding.rawValue]
+            recorder.standardInput = FileHandle.nullDevice
+            recorder.standardOutput = FileHandle.nullDevice
+            recorder.standardError = errorLog
+            try recorder.run()
+            // Never leave it writing, whatever fails below.
+            defer {
+                if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) }
+                recorder.waitUntilExit()
             }
-            #expect(pid > 0)
+            #expect(recorder.processIdentifier > 0)
             // Read the episode while it is being written (as `vla episodes show` may),
             // until it holds enough steps; then kill the recorder wherever it is.
             let url = parent.appendingPathComponent(name)
             let deadline = Date().addingTimeInterval(20)
             let target = 20 + round * 7
             var sawRecording = false
-            while Date() < deadline {
+            while Date() < deadline, recorder.isRunning {
                 guard let live = try? EpisodeReader(url: url) else { usleep(2000); continue }
                 sawRecording = sawRecording || live.status == .recording
                 if live.stepCount >= target { break }
                 usleep(2000)
             }
             #expect(sawRecording)
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            #expect((status & 0x7F) == SIGKILL, "the child was killed, not exited")
+            if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) }
+            recorder.waitUntilExit()
+            #expect(recorder.terminationReason == .uncaughtSignal && recorder.terminationStatus == SIGKILL,
+                    "the recorder must be killed, not exit (\(recorder.terminationReason), status \(recorder.terminationStatus)): \((try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "")")
 
             let episode = try EpisodeReader(url: parent.appendingPathComponent(name))
             #expect(episode.status == .unfinished)

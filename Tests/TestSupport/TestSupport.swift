@@ -40,6 +40,18 @@ public enum TestSupport {
         return parent.appendingPathComponent("\(getpid())")
     }()
 
+    /// A program of this package, as built next to the test bundle (SwiftPM puts every
+    /// executable and the tests in one folder, e.g. `.build/debug`); nil when it was not built.
+    public static func builtExecutable(_ name: String) -> URL? {
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
     /// What a child program did: its exit status and everything it printed.
     public struct ProcessResult: Sendable {
         /// The exit status; -1 when the program was killed for running past its time.
