@@ -172,6 +172,11 @@ class Policy(nn.Module):
         with torch.no_grad():
             used = self.token_of_slot >= 0
             self.lm.get_input_embeddings().weight[self.token_of_slot[used]] = self.embed.weight[used]
+            self.write_head()
+
+    def write_head(self):
+        """The full output layer: the action rows from `action_head`, every other row zero."""
+        with torch.no_grad():
             self.lm.lm_head.weight.zero_()
             self.lm.lm_head.weight[BASE_VOCAB - BINS:BASE_VOCAB] = self.action_head
 
@@ -180,8 +185,7 @@ class Policy(nn.Module):
         others are zeroed), and the compact embedding is assigned afresh from the full table."""
         with torch.no_grad():
             self.action_head.copy_(self.lm.lm_head.weight[BASE_VOCAB - BINS:BASE_VOCAB])
-            self.lm.lm_head.weight.zero_()
-            self.lm.lm_head.weight[BASE_VOCAB - BINS:BASE_VOCAB] = self.action_head
+            self.write_head()
             self.slot.fill_(-1)
             self.token_of_slot.fill_(-1)
             self.embed.weight.zero_()
