@@ -53,6 +53,34 @@ FILLERS = ["please", "now", "robot", "okay", "then", "slowly", "carefully", "qui
            "yes", "so", "well", "here", "a", "little", "bit", "exactly", "ok", "arm"]
 
 
+KINEMATICS = os.path.join(ROOT, "Hardware/kinematics/so101.json")
+
+
+def transform(xyz, rpy):
+    """A URDF joint origin as a 4x4 matrix: R = Rz(yaw)·Ry(pitch)·Rx(roll), then the translation."""
+    (cr, cp, cy), (sr, sp, sy) = np.cos(rpy), np.sin(rpy)
+    t = np.eye(4)
+    t[:3, :3] = np.array([[cy, -sy, 0], [sy, cy, 0], [0, 0, 1]]) @ np.array([[cp, 0, sp], [0, 1, 0], [-sp, 0, cp]]) \
+        @ np.array([[1, 0, 0], [0, cr, -sr], [0, sr, cr]])
+    t[:3, 3] = xyz
+    return t
+
+
+def tool_positions(states, joint_names):
+    """The tool point (metres, the arm's base frame = the simulator's table frame) for each row
+    of joint positions (radians), by the forward kinematics of Hardware/kinematics/so101.json
+    (as SerialChainKinematics.forward: each joint's origin, then a turn about its z axis)."""
+    with open(KINEMATICS) as f:
+        chain = json.load(f)
+    t = np.tile(np.eye(4), (len(states), 1, 1))
+    for joint in chain["joints"]:
+        a = states[:, joint_names.index(joint["name"])]
+        turn = np.tile(np.eye(4), (len(states), 1, 1))
+        turn[:, 0, 0], turn[:, 0, 1], turn[:, 1, 0], turn[:, 1, 1] = np.cos(a), -np.sin(a), np.sin(a), np.cos(a)
+        t = t @ transform(joint["xyz"], joint["rpy"]) @ turn
+    return (t @ transform(chain["tool"]["xyz"], chain["tool"]["rpy"]))[:, :3, 3]
+
+
 def load_episode(args):
     """One episode → (uint8 [N, S, S, 3] RGB frames resized as VLAPolicy resizes, actions [N, 7], instruction, meta)."""
     path, size = args
@@ -75,6 +103,11 @@ def load_episode(args):
         rgb = Image.open(io.BytesIO(ep.frame_bytes(i))).convert("RGB")
         frames.append(np.asarray(rgb.resize((size, size), Image.BICUBIC), dtype=np.uint8))
     extra = dict(ep.meta.get("extra", {}), dropped_pauses=int(still.sum()), kept_steps=keep.tolist())
+    # Where the gripper is in each kept frame (training-only target; NaN without joint states).
+    tool = np.full((len(keep), 3), np.nan)
+    if len(states) == len(ep.actions()) and not np.isnan(states).any():
+        tool = tool_positions(states[keep], ep.meta["joint_names"])
+    extra["tool"] = tool
     return np.stack(frames), acts, ep.meta["instruction"], extra, ep.meta["camera"]["width"]
 
 
@@ -128,11 +161,13 @@ class Policy(nn.Module):
         self.lm = LlamaForCausalLM(LlamaConfig(vocab_size=BASE_VOCAB + PAD, max_position_embeddings=256,
                                                rms_norm_eps=1e-6, tie_word_embeddings=False, **text))
         # Training only (not exported): the end-effector travel still ahead and the named
-        # object's place on the table, guessed from the prompt positions, and each image
-        # patch's object (colour and shape) from the projected patch features.
+        # object's place on the table, guessed from the prompt positions, each image
+        # patch's object (colour and shape) from the projected patch features, and where
+        # the gripper is (x, y and height, from the last prompt positions).
         self.aux = nn.Linear(h, 3)
         self.where = nn.Linear(h, 2)
         self.what = nn.Linear(h, 1 + len(COLORS) * len(SHAPES))
+        self.grip = nn.Linear(h, 3)
         # Training speed (the exported model is the usual full-vocabulary one): of the 32,064
         # embedding rows only the few hundred the prompts use are trained, as a compact table
         # whose rows are assigned on first use (a row never used keeps its initial value, as
@@ -140,6 +175,10 @@ class Policy(nn.Module):
         # tokens' rows only, the other rows fixed at zero (their logits are exactly 0, so the
         # full-vocabulary softmax is the 256-way one plus a constant: `action_log_probs`).
         # This takes the 32k-wide products and softmax out of every step.
+        # The other rows are not left at zero but share one trained vector (`other_head`):
+        # with a full table, training pushes all unused rows down together, which lets the
+        # action logits rise above the rest early on; with the rows fixed at zero, the
+        # action rows alone had to do it and learning lagged by 100–300 steps (run 14).
         vocab = BASE_VOCAB + PAD
         full_embed = self.lm.get_input_embeddings().weight
         full_embed.requires_grad_(False)
@@ -149,8 +188,8 @@ class Policy(nn.Module):
         self.register_buffer("slot", torch.full((vocab,), -1, dtype=torch.long), persistent=False)
         self.register_buffer("token_of_slot", torch.full((1024,), -1, dtype=torch.long), persistent=False)
         self.action_head = nn.Parameter(self.lm.lm_head.weight.data[BASE_VOCAB - BINS:BASE_VOCAB].clone())
-        with torch.no_grad():
-            self.lm.lm_head.weight.zero_()
+        self.other_head = nn.Parameter(torch.zeros(h))
+        self.write_head()
 
     def slots(self, ids):
         """Full-vocabulary ids → rows of the compact embedding, assigning (and initialising from
@@ -175,16 +214,17 @@ class Policy(nn.Module):
             self.write_head()
 
     def write_head(self):
-        """The full output layer: the action rows from `action_head`, every other row zero."""
+        """The full output layer: the action rows from `action_head`, every other row `other_head`."""
         with torch.no_grad():
-            self.lm.lm_head.weight.zero_()
+            self.lm.lm_head.weight.copy_(self.other_head.expand_as(self.lm.lm_head.weight))
             self.lm.lm_head.weight[BASE_VOCAB - BINS:BASE_VOCAB] = self.action_head
 
     def sync_from_lm(self):
         """After loading full-vocabulary weights: the action rows become the trained head (the
-        others are zeroed), and the compact embedding is assigned afresh from the full table."""
+        others take row 0's values), and the compact embedding is assigned afresh from the full table."""
         with torch.no_grad():
             self.action_head.copy_(self.lm.lm_head.weight[BASE_VOCAB - BINS:BASE_VOCAB])
+            self.other_head.copy_(self.lm.lm_head.weight[0])
             self.write_head()
             self.slot.fill_(-1)
             self.token_of_slot.fill_(-1)
@@ -198,8 +238,9 @@ class Policy(nn.Module):
     def forward(self, pixels, slots, starts, n_actions, aux=False, full=False):
         """slots: [B, L] = BOS, P placeholder slots, prompt[1:], actions[:-1], right padding, as
         rows of the compact embedding (`slots`). Returns the logits of the 256 action tokens
-        (token 32000 − 256 + k at index k; with full, the whole vocabulary's) that predict the
-        n_actions action tokens of every row (and, with aux, the training-only heads' guesses)."""
+        (token 32000 − 256 + k at index k) followed by the one logit every other token shares
+        (with full, the whole vocabulary's logits) that predict the n_actions action tokens of
+        every row (and, with aux, the training-only heads' guesses)."""
         p = self.patches(pixels)
         emb = self.embed(slots)
         x = torch.cat([emb[:, :1], p, emb[:, 1 + p.shape[1]:]], dim=1)
@@ -207,21 +248,25 @@ class Policy(nn.Module):
         h = self.lm.model(inputs_embeds=x).last_hidden_state
         rows = torch.arange(slots.shape[0])[:, None]
         cols = starts[:, None] + torch.arange(n_actions)[None, :]
-        logits = self.lm.lm_head(h[rows, cols]) if full else h[rows, cols] @ self.action_head.T
+        last = h[rows, cols]
+        if full:
+            logits = self.lm.lm_head(last)
+        else:
+            logits = torch.cat([last @ self.action_head.T, last @ self.other_head[:, None]], -1)
         if not aux:
             return logits
         # The auxiliary guess at every prompt position (after BOS and the patches) up to the
         # one that predicts action 0: once the object's words are read, each can say where it is.
         pos = torch.arange(h.shape[1])[None, :]
         mask = (pos >= 1 + p.shape[1]) & (pos <= starts[:, None])
-        return logits, self.aux(h), mask, self.where(h), self.what(p)
+        return logits, self.aux(h), mask, self.where(h), self.what(p), self.grip(h)
 
 
 def action_log_probs(logits):
-    """Log-probabilities of the 256 action tokens under the full-vocabulary softmax, whose
-    other 31,808 logits are exactly 0 (their output rows are zero)."""
-    other = torch.full(logits.shape[:-1] + (1,), math.log(BASE_VOCAB + PAD - BINS))
-    return torch.log_softmax(torch.cat([logits, other], -1), -1)[..., :BINS]
+    """Log-probabilities of the 256 action tokens under the full-vocabulary softmax, from the
+    action logits and the one logit the other 31,808 tokens share (`Policy.forward`)."""
+    other = logits[..., BINS:] + math.log(BASE_VOCAB + PAD - BINS)
+    return torch.log_softmax(torch.cat([logits[..., :BINS], other], -1), -1)[..., :BINS]
 
 
 def action_tokens(actions, q01, q99, mask):
@@ -252,12 +297,17 @@ def main():
     ap.add_argument("--layout-weight", type=float, default=1.0,
                     help="weight of the layout losses (needs recordings with a layout in their metadata): the named "
                          "object's table position guessed at the end of the prompt, and each patch's object")
+    ap.add_argument("--gripper-weight", type=float, default=0.0,
+                    help="weight of the gripper loss: where the gripper is (x, y and its height, from the recorded joint "
+                         "positions by forward kinematics), guessed at the last three prompt positions")
     ap.add_argument("--layout-steps", type=int, default=6,
                     help="in pick episodes, the first this many steps keep the recorded layout (objects not moved yet)")
     ap.add_argument("--early-steps", type=int, default=2, help="the first this many steps of an episode count as early")
     ap.add_argument("--early-weight", type=float, default=6.0, help="extra draws of early steps (see the comment in main)")
     ap.add_argument("--family-weight", action="append", default=[], metavar="FAMILY=W",
                     help="draw this task family's steps W times as often (repeatable; default 1 each)")
+    ap.add_argument("--family-weight-from", type=int, default=0, metavar="STEP",
+                    help="apply --family-weight from this step on (before it every family is drawn by its share of the steps)")
     ap.add_argument("--filler", type=float, default=0.0,
                     help="probability that a training sample's instruction gets one or two filler words inserted")
     ap.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
@@ -301,6 +351,13 @@ def main():
     patch_labels = np.concatenate([m[0] for m in made])
     target_xy = np.concatenate([m[1] for m in made])
     layout_ok = np.concatenate([m[2] for m in made])
+    # The gripper's place in decimetres, its height in units of 5 cm (millimetres up and down
+    # decide between hovering, sweeping over an object and pushing it).
+    gripper_at = (np.concatenate([extra["tool"] for _, _, _, extra, _ in loaded]) * np.array([10, 10, 20])).astype(np.float32)
+    gripper_ok = ~np.isnan(gripper_at).any(1)
+    gripper_at = np.nan_to_num(gripper_at)
+    if args.gripper_weight:
+        print(f"gripper positions on {gripper_ok.mean():.0%} of the steps", flush=True)
     print(f"layout labels on {layout_ok.mean():.0%} of the steps; patches with an object: "
           f"{(patch_labels[layout_ok] > 0).mean():.1%}", flush=True)
     instructions = sorted({ins for _, _, ins, _, _ in loaded})
@@ -323,7 +380,7 @@ def main():
         load_exported(model, args.init)
         print(f"initialised from {args.init}", flush=True)
     # The exported model's size (the compact training tables are views of its embedding and output layer).
-    n_params = sum(p.numel() for n, p in model.named_parameters() if n not in ("embed.weight", "action_head"))
+    n_params = sum(p.numel() for n, p in model.named_parameters() if n not in ("embed.weight", "action_head", "other_head"))
     n_patches = (args.image // args.patch) ** 2
     print(f"model: {n_params / 1e6:.2f} M parameters ({n_patches} patches)", flush=True)
     trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -362,7 +419,8 @@ def main():
             ids[j, :len(seq)] = torch.tensor(seq)
             starts[j] = n_patches + len(r) - 1      # the last prompt token predicts action 0
         return (pix, model.slots(ids), starts, torch.from_numpy(tokens[idx] - FIRST_ACTION), torch.from_numpy(remaining[idx]),
-                torch.from_numpy(patch_labels[idx]), torch.from_numpy(target_xy[idx]), torch.from_numpy(layout_ok[idx]))
+                torch.from_numpy(patch_labels[idx]), torch.from_numpy(target_xy[idx]), torch.from_numpy(layout_ok[idx]),
+                torch.from_numpy(gripper_at[idx]), torch.from_numpy(gripper_ok[idx]))
 
     def validate():
         model.eval()
@@ -370,7 +428,7 @@ def main():
         with torch.no_grad():
             for b in range(0, len(val_idx), 256):
                 pix, ids, starts, target = batch(val_idx[b:b + 256])[:4]
-                pred = model(pix, ids, starts, n_act).argmax(-1)   # ids: compact slots; pred, target: bins
+                pred = model(pix, ids, starts, n_act)[..., :BINS].argmax(-1)   # ids: compact slots; pred, target: bins
                 ok = (pred == target).numpy()
                 right += ok.sum(0)
                 right_all += ok.all(1).sum()
@@ -390,28 +448,41 @@ def main():
     if unknown:
         ap.error(f"--family-weight: no recorded episodes of {', '.join(sorted(unknown))} (recorded: {', '.join(sorted(families))})")
     family_of = np.array([loaded[e][3].get("task", "?") for e in episode_of[train_idx]])
+    uniform = weight / weight.sum()
     for f, w in family_weight.items():
         weight[family_of == f] *= w
     weight /= weight.sum()
-    print("draws per family: " + ", ".join(f"{f} {weight[family_of == f].sum():.1%}" for f in sorted(families)), flush=True)
+    if args.family_weight_from:
+        print("draws per family up to step " + f"{args.family_weight_from}: " + ", ".join(
+            f"{f} {uniform[family_of == f].sum():.1%}" for f in sorted(families)), flush=True)
+    print("draws per family" + (f" from step {args.family_weight_from}" if args.family_weight_from else "") + ": " +
+          ", ".join(f"{f} {weight[family_of == f].sum():.1%}" for f in sorted(families)), flush=True)
     print(f"first-frame samples: {np.mean(step_in_episode[train_idx] < args.early_steps):.1%} of the data, "
           f"{weight[step_in_episode[train_idx] < args.early_steps].sum():.1%} of the draws", flush=True)
     forward = model
     if args.compile:
         forward = torch.compile(model, dynamic=False)
         print("compiling the training step (about a minute)", flush=True)
-    start, losses, aux_losses, place_losses, patch_losses = time.time(), [], [], [], []
+    start, losses, aux_losses, place_losses, patch_losses, grip_losses = time.time(), [], [], [], [], []
     for step in range(args.steps):
-        pix, ids, starts, target, travel, labels, place, ok = batch(rng.choice(train_idx, size=args.batch, p=weight), augment=True)
-        logits, guess, where, place_guess, what = forward(pix, ids, starts, n_act, aux=True)
+        draws = uniform if step < args.family_weight_from else weight
+        pix, ids, starts, target, travel, labels, place, ok, grip, grip_ok = batch(
+            rng.choice(train_idx, size=args.batch, p=draws), augment=True)
+        logits, guess, where, place_guess, what, grip_guess = forward(pix, ids, starts, n_act, aux=True)
         ce = -action_log_probs(logits).gather(-1, target[..., None]).mean()
         err = ((guess - travel[:, None, :]) ** 2).mean(-1)
         final = err[torch.arange(len(starts)), starts].mean()     # at the last prompt token
         aux = final + (err * where).sum() / where.sum()
         loss = ce + args.aux_weight * aux
+        rows = torch.arange(len(starts))[:, None]
+        if args.gripper_weight and grip_ok.any():
+            # Where the gripper is: at the last three prompt positions, as the place below.
+            grip_err = ((grip_guess[rows, starts[:, None] - torch.arange(3)[None, :]] - grip[:, None, :]) ** 2).mean((1, 2))
+            grip_loss = (grip_err * grip_ok).sum() / grip_ok.sum()
+            loss = loss + args.gripper_weight * grip_loss
+            grip_losses.append(grip_loss.item())
         if ok.any():
             # Where the named object is: at the last three prompt positions ("…Out:▁").
-            rows = torch.arange(len(starts))[:, None]
             near_end = place_guess[rows, starts[:, None] - torch.arange(3)[None, :]]
             place_err = ((near_end - place[:, None, :]) ** 2).mean((1, 2))
             place_loss = (place_err * ok).sum() / ok.sum()
@@ -427,7 +498,7 @@ def main():
         losses.append(ce.item())
         aux_losses.append(final.item())
         if (step + 1) % 100 == 0 or step + 1 == args.steps:
-            line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  place {np.mean(place_losses[-100:] or [0]):.3f}  patch {np.mean(patch_losses[-100:] or [0]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
+            line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  place {np.mean(place_losses[-100:] or [0]):.3f}  patch {np.mean(patch_losses[-100:] or [0]):.3f}  grip {np.mean(grip_losses[-100:] or [0]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
             if (step + 1) % 500 == 0 or step + 1 == args.steps:
                 per_dim, whole = validate()
                 line += f"  val token acc {' '.join(f'{a:.2f}' for a in per_dim)}  all {whole:.2f}"
@@ -445,8 +516,8 @@ def main():
     summary = {
         "episodes": len(paths), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
-        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
-        "family_weight": family_weight,
+        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "gripper_weight": args.gripper_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
+        "family_weight": family_weight, "family_weight_from": args.family_weight_from,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,
