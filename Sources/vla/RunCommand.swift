@@ -23,8 +23,8 @@ struct RunCommand: ParsableCommand {
 
         The policy is an OpenVLA-layout model (--model, default Models/sim-tabletop-vla: a \
         small model trained on the simulator's reach and push demonstrations; it reaches \
-        the named object on 98% of new layouts, also when phrased in words it never saw, \
-        but pushes in only 20% and was not trained to pick, see Models/README.md), or the \
+        the named object on 99–100% of new layouts, also when phrased in words it never saw, \
+        but pushes in only 23% and was not trained to pick, see Models/README.md), or the \
         simulator's scripted expert (--expert), which solves every task family and records \
         demonstrations. The \
         default layout seed, 100000, is where evaluations start, apart from the seeds \
@@ -275,7 +275,7 @@ struct RunCommand: ParsableCommand {
                 let step = try world.step(executed)
                 var recorded = step.sent
                 if perturb > 0 { recorded.requested = action }
-                try recorder?.write(frame.image, step: step.index, action: action, clamped: step.sent.wasClamped)
+                try recorder?.write(frame.image, step: step.index, action: executed, clamped: step.sent.wasClamped)   // the move made
                 steps = step.index
                 reachedDistractor = reachedDistractor || step.reachedDistractor
                 _ = try writer?.append(EpisodeStep(timestamp: frame.timestamp, observation: observation, sent: recorded,

@@ -97,28 +97,25 @@ public struct ScriptedExpert: Sendable {
             let start = SIMD2(target.position.x - s * back, target.position.y)
             let low = 0.014
             if phase != .retreat && phase != .done && moved > TabletopTask.pushDistance + 0.012 { enter(.retreat) }
-            switch phase {
-            case .approach:
-                if horizontal(g, start) < 0.004 { enter(.descend) }
-                return move(from: g, to: travel(g, SIMD3(start.x, start.y, hover)), gripper: 0, timestamp)
-            case .descend:
-                if horizontal(g, start) > 0.012 { enter(.approach) }
-                if abs(g.z - low) < 0.004 { enter(.push) }
-                return move(from: g, to: SIMD3(start.x, start.y, low), gripper: 0, timestamp)
-            case .push:
-                // Behind the object and level with it: sweep through it, steering onto its line.
-                if (target.position.x - g.x) * s < 0 || abs(target.position.y - g.y) > 0.012 {
-                    enter(.approach)
-                    return move(from: g, to: SIMD3(g.x, g.y, hover), gripper: 0, timestamp)
-                }
-                let next = SIMD3(g.x + s * speed, target.position.y, low)
-                return move(from: g, to: next, gripper: 0, timestamp)
-            case .retreat:
+            if phase == .retreat || phase == .done {
                 if g.z >= hover - 0.004 { enter(.done) }
+                if phase == .done { return hold(scene, gripper: 0, timestamp) }
                 return move(from: g, to: SIMD3(g.x - s * 0.01, g.y, hover), gripper: 0, timestamp)
-            default:
-                return hold(scene, gripper: 0, timestamp)
             }
+            // The move follows from where the gripper is, not from a hidden phase, and every
+            // region is wide, so a policy that sees the scene a few millimetres off still gets
+            // a consistent move: low, behind the object and within 15 mm of its line — sweep
+            // through it, steering onto its line; anywhere else — head for the point behind
+            // it, coming down as that point nears (fully down within 12 mm of it, at hover
+            // height from 32 mm out, so never low over the object).
+            let ahead = (target.position.x - g.x) * s
+            if ahead > 0 && ahead < back + 0.02 && abs(target.position.y - g.y) < 0.015 && g.z < low + 0.01 {
+                enter(.push)
+                return move(from: g, to: SIMD3(g.x + s * speed, target.position.y, low), gripper: 0, timestamp)
+            }
+            enter(.approach)
+            let near = min(1, max(0, (horizontal(g, start) - 0.012) / 0.02))
+            return move(from: g, to: travel(g, SIMD3(start.x, start.y, low + (hover - low) * near)), gripper: 0, timestamp)
         }
     }
 
