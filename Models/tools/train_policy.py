@@ -21,6 +21,7 @@ the same thread count repeats the run.
 Requirements: Models/tools/requirements.txt (torch, transformers, timm, tokenizers, pillow).
 """
 import argparse
+import functools
 import glob
 import io
 import json
@@ -66,12 +67,18 @@ def transform(xyz, rpy):
     return t
 
 
+@functools.cache
+def arm_chain():
+    """Hardware/kinematics/so101.json, read once per process."""
+    with open(KINEMATICS) as f:
+        return json.load(f)
+
+
 def tool_positions(states, joint_names):
     """The tool point (metres, the arm's base frame = the simulator's table frame) for each row
     of joint positions (radians), by the forward kinematics of Hardware/kinematics/so101.json
     (as SerialChainKinematics.forward: each joint's origin, then a turn about its z axis)."""
-    with open(KINEMATICS) as f:
-        chain = json.load(f)
+    chain = arm_chain()
     t = np.tile(np.eye(4), (len(states), 1, 1))
     for joint in chain["joints"]:
         a = states[:, joint_names.index(joint["name"])]
