@@ -284,6 +284,26 @@ def action_tokens(actions, q01, q99, mask):
     return BASE_VOCAB - np.digitize(np.clip(norm, -1, 1), np.linspace(-1, 1, BINS))
 
 
+def soft_labels(q01, q99, mask, sigma):
+    """Per-dimension tables (dims × 256 × 256): row i is the training target for bin index i,
+    a Gaussian of `sigma` metres around it (in bins: sigma × 255 / (q99 − q01)), renormalised
+    over the 256 bins. The plain cross-entropy calls a move 0.15 mm off as wrong as one 3 cm
+    off; the Gaussian tells the model that neighbouring bins are nearly right (the "HL-Gauss"
+    target of Imani & White, 2018; Farebrother et al., 2024). Dimensions that do not move
+    (q01 = q99, or not normalised) keep one-hot targets. The runtime is unchanged: it takes
+    the most likely bin."""
+    idx = np.arange(BINS, dtype=np.float64)
+    tables = []
+    for lo, hi, m in zip(q01, q99, mask):
+        if sigma <= 0 or not m or hi == lo:
+            tables.append(np.eye(BINS))
+            continue
+        width = sigma * (BINS - 1) / (hi - lo)
+        t = np.exp(-0.5 * ((idx[:, None] - idx[None, :]) / width) ** 2)
+        tables.append(t / t.sum(1, keepdims=True))
+    return torch.tensor(np.stack(tables), dtype=torch.float32)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--episodes", nargs="+", required=True, help="folders of recorded episodes")
@@ -317,6 +337,8 @@ def main():
                     help="apply --family-weight from this step on (before it every family is drawn by its share of the steps)")
     ap.add_argument("--filler", type=float, default=0.0,
                     help="probability that a training sample's instruction gets one or two filler words inserted")
+    ap.add_argument("--label-sigma", type=float, default=0.0, metavar="METRES",
+                    help="train on Gaussian targets this wide around the recorded bin (0: one-hot; see soft_labels)")
     ap.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
                     help="compile the training step with torch.compile (needs a C++ compiler; ~1.4x faster on 2 cores)")
     ap.add_argument("--init", help="start from this exported model folder (same architecture options) instead of random weights")
@@ -376,6 +398,11 @@ def main():
     mask = np.array([True] * (actions.shape[1] - 1) + [False])
     tokens = action_tokens(actions, q01, q99, mask)
     n_act = tokens.shape[1]
+    bin_mm = np.where(mask, (q99 - q01) / (BINS - 1), 0) * 1000     # one bin, in millimetres
+    smooth = soft_labels(q01, q99, mask, args.label_sigma) if args.label_sigma > 0 else None
+    if smooth is not None:
+        print(f"Gaussian action targets: sigma {args.label_sigma * 1000:.1f} mm = "
+              + " ".join(f"{args.label_sigma * 1000 / b:.1f}" for b in bin_mm if b > 0) + " bins", flush=True)
 
     val_eps = set(rng.choice(len(paths), size=max(1, int(len(paths) * args.val)), replace=False).tolist())
     is_val = np.array([e in val_eps for e in episode_of])
@@ -431,7 +458,7 @@ def main():
 
     def validate():
         model.eval()
-        right, right_all, n = np.zeros(n_act), 0, 0
+        right, right_all, n, off_mm = np.zeros(n_act), 0, 0, np.zeros(n_act)
         with torch.no_grad():
             for b in range(0, len(val_idx), 256):
                 pix, ids, starts, target = batch(val_idx[b:b + 256])[:4]
@@ -439,9 +466,10 @@ def main():
                 ok = (pred == target).numpy()
                 right += ok.sum(0)
                 right_all += ok.all(1).sum()
+                off_mm += ((pred - target).abs().numpy() * bin_mm).sum(0)
                 n += len(ok)
         model.train()
-        return right / n, right_all / n
+        return right / n, right_all / n, off_mm / n
 
     # Causal confusion: after the first steps the gripper's offset from its home pose already
     # says which way the demonstration went, so a policy can copy its own direction and never
@@ -476,11 +504,16 @@ def main():
         pix, ids, starts, target, travel, labels, place, ok, grip, grip_ok = batch(
             rng.choice(train_idx, size=args.batch, p=draws), augment=True)
         logits, guess, where, place_guess, what, grip_guess = forward(pix, ids, starts, n_act, aux=True)
-        ce = -action_log_probs(logits).gather(-1, target[..., None]).mean()
+        log_probs = action_log_probs(logits)
+        ce = -log_probs.gather(-1, target[..., None]).mean()
+        if smooth is not None:
+            action_loss = -(smooth[torch.arange(n_act)[None, :], target] * log_probs).sum(-1).mean()
+        else:
+            action_loss = ce
         err = ((guess - travel[:, None, :]) ** 2).mean(-1)
         final = err[torch.arange(len(starts)), starts].mean()     # at the last prompt token
         aux = final + (err * where).sum() / where.sum()
-        loss = ce + args.aux_weight * aux
+        loss = action_loss + args.aux_weight * aux
         rows = torch.arange(len(starts))[:, None]
         if args.gripper_weight and grip_ok.any():
             # Where the gripper is: at the last three prompt positions, as the place below.
@@ -507,8 +540,9 @@ def main():
         if (step + 1) % 100 == 0 or step + 1 == args.steps:
             line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  place {np.mean(place_losses[-100:] or [0]):.3f}  patch {np.mean(patch_losses[-100:] or [0]):.3f}  grip {np.mean(grip_losses[-100:] or [0]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
             if (step + 1) % 500 == 0 or step + 1 == args.steps:
-                per_dim, whole = validate()
-                line += f"  val token acc {' '.join(f'{a:.2f}' for a in per_dim)}  all {whole:.2f}"
+                per_dim, whole, off = validate()
+                line += (f"  val token acc {' '.join(f'{a:.2f}' for a in per_dim)}  all {whole:.2f}"
+                         f"  mean error mm {' '.join(f'{e:.1f}' for e, m in zip(off, bin_mm) if m > 0)}")
             print(line, flush=True)
         if args.checkpoint_every and (step + 1) % args.checkpoint_every == 0 and step + 1 < args.steps:
             export(model, args.out, q01, q99, mask, args.image, vision, text,
@@ -519,7 +553,7 @@ def main():
         if args.max_minutes and time.time() - start > args.max_minutes * 60:
             print(f"stopping at step {step + 1}: --max-minutes reached", flush=True)
             break
-    per_dim, whole = validate()
+    per_dim, whole, off = validate()
     summary = {
         "episodes": len(paths), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
@@ -527,6 +561,7 @@ def main():
         "family_weight": family_weight, "family_weight_from": args.family_weight_from,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
+        "val_mean_error_mm": [round(float(e), 2) for e in off], "label_sigma": args.label_sigma,
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,
         "torch": torch.__version__, "threads": torch.get_num_threads(),
     }

@@ -58,7 +58,8 @@ public struct EpisodeMetadata: Codable, Sendable, Equatable {
     public var rate: Double?
     /// Wall-clock time when recording started (UTC).
     public var startTime: Date
-    /// Monotonic time when recording started; step and frame times are on this clock.
+    /// When recording started, on the clock the steps and frames are stamped with: the
+    /// monotonic clock for real time, a simulation's clock for `--fast` runs.
     public var startTimestamp: Timestamp
     /// How to read the action values.
     public var actionSpace: RobotAction.Space
@@ -190,7 +191,8 @@ public struct EpisodeSummary: Codable, Sendable, Equatable {
     public var steps: Int
     /// Frames recorded.
     public var frames: Int
-    /// Seconds from the start of recording to the last step (to `finish` for end.json).
+    /// Seconds from the start of recording (`start_timestamp`) to the last step, on the
+    /// clock the steps are stamped with (a simulation's clock for `--fast` runs).
     public var duration: Double
     /// How it ended; nil when the episode was not finished (a crash, or still recording).
     public var outcome: EpisodeOutcome?

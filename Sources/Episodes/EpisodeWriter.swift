@@ -99,6 +99,8 @@ public final class EpisodeWriter: @unchecked Sendable {
     private var steps = 0
     private var frames = 0
     private var clampedSteps = 0
+    /// The timestamp of the last step written (the summary's duration ends there).
+    private var lastTimestamp: Timestamp?
     private var unsynced = 0
     private var lastSync = Timestamp.now()
     /// Made on the first background flush (so a writer that never flushes in the
@@ -239,6 +241,7 @@ public final class EpisodeWriter: @unchecked Sendable {
             }
             if step.frame != nil { frames += 1 }
             steps += 1
+            lastTimestamp = step.timestamp
             if !step.clamps.isEmpty { clampedSteps += 1 }
             unsynced += 1
             if shouldSync() {
@@ -320,7 +323,7 @@ public final class EpisodeWriter: @unchecked Sendable {
             guard summary == nil, stepsFile != nil else { throw EpisodeError.writerClosed(episode: url.path) }
             try syncLocked()
             let result = EpisodeSummary(steps: steps, frames: frames,
-                                        duration: max(0, Timestamp.now().seconds(since: metadata.startTimestamp)),
+                                        duration: max(0, lastTimestamp?.seconds(since: metadata.startTimestamp) ?? 0),
                                         outcome: outcome, message: message, clampedSteps: clampedSteps, endTime: Date())
             let bytes = Array(try EpisodeJSON.encoder(pretty: true).encode(result)) + [0x0A]
             try SystemFile.writeAtomically(bytes, to: url.appendingPathComponent(EpisodeFiles.summary).path)

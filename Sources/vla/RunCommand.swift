@@ -208,7 +208,7 @@ struct RunCommand: ParsableCommand {
         let said = instruction ?? simTask.instruction
         var scripted = ScriptedExpert(seed: seed)
         scripted.reset(for: simTask)
-        var dart = DARTPerturbation(sigma: perturb, seed: seed, maxStep: scripted.maxStep)
+        var dart = DARTPerturbation(sigma: perturb, seed: seed, task: targetIndex ?? 0, maxStep: scripted.maxStep)
 
         // Ctrl-C or SIGTERM from here on ends the episode as 'interrupted' (installed before
         // "recording to" is printed, so a signal sent right after it is not lost).
@@ -226,7 +226,8 @@ struct RunCommand: ParsableCommand {
                     extra: ["task": family.rawValue, "seed": "\(seed)", "scene_instruction": simTask.instruction,
                             "target_id": "\(simTask.targetID)",
                             "layout": Self.layoutDescription(world.scene, camera: world.camera.renderer.camera)]
-                        .merging(perturb > 0 ? ["perturb": "\(perturb)"] : [:]) { $1 })
+                        .merging(perturb > 0 ? ["perturb": "\(perturb)"] : [:]) { $1 },
+                    startTimestamp: world.clock.now())
                 try FileManager.default.createDirectory(atPath: episodes, withIntermediateDirectories: true)
                 writer = try EpisodeWriter(in: URL(fileURLWithPath: episodes), metadata: meta)
                 printError("recording to \(writer!.url.path)")

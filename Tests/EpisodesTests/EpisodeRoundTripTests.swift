@@ -58,6 +58,19 @@ struct EpisodeRoundTripTests {
         #expect(b.metadata.id == "same-2")
     }
 
+    @Test("the duration runs from start_timestamp to the last step, on the steps' own clock")
+    func durationOnTheStepsClock() throws {
+        let parent = try Fixture.temporary("duration")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        // The fixture's clock starts at 1000 s (not the process's monotonic time, as a
+        // simulation's clock): finished or not, the duration is 4 steps of 0.1 s.
+        let finished = try EpisodeReader(url: try Fixture.write(5, in: parent, name: "finished"))
+        let cut = try EpisodeReader(url: try Fixture.write(5, in: parent, finish: false, name: "cut"))
+        #expect(abs((finished.end?.duration ?? -1) - 0.4) < 1e-9)
+        #expect(cut.end == nil)
+        #expect(abs(try cut.summary().duration - 0.4) < 1e-9)
+    }
+
     @Test("steps without frames, NaN actions, and no frames.bin when there is no camera")
     func withoutFrames() throws {
         let parent = try Fixture.temporary("noframes")

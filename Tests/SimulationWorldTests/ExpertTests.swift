@@ -47,6 +47,22 @@ import Testing
         #expect(outcomes.allSatisfy { $0.maxStep <= 0.02 + 1e-12 })
     }
 
+    @Test("DART noise repeats with the seed and task, and differs between the tasks of one layout")
+    func dartNoisePerTask() {
+        let action = RobotAction(space: .endEffectorDelta, names: RobotAction.endEffectorDeltaNames,
+                                 values: [0.005, 0, 0, 0, 0, 0, 1])
+        func noise(seed: UInt64, task: Int) -> [[Double]] {
+            var dart = DARTPerturbation(sigma: 0.004, seed: seed, task: task)
+            return (0..<5).map { _ in Array(dart.perturbed(action).values[0..<3]) }
+        }
+        #expect(noise(seed: 7, task: 1) == noise(seed: 7, task: 1))
+        #expect(noise(seed: 7, task: 0) != noise(seed: 7, task: 1))
+        #expect(noise(seed: 7, task: 1) != noise(seed: 7, task: 2))
+        #expect(noise(seed: 7, task: 0) != noise(seed: 8, task: 0))
+        var none = DARTPerturbation(sigma: 0, seed: 7, task: 3)
+        #expect(none.perturbed(action) == action)
+    }
+
     @Test func demonstrationsVaryWithTheSeedAndRepeatWithIt() throws {
         let world = try SimulatedWorld.kinematic()
         let scenario = TabletopScenario.generate(seed: 3, family: .reach)

@@ -194,6 +194,14 @@ struct RecordCommandTests {
                 #expect(export.status == 0, "\(export.stderr)")
                 let steps = try String(contentsOf: out.appendingPathComponent("steps.jsonl"), encoding: .utf8)
                     .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                // --fast runs on the simulation's clock: elapsed starts at 0 and grows 0.1 s a
+                // step (10 Hz), and end.json's duration ends at the last step (it once mixed clocks).
+                let elapsed = steps.compactMap { $0["elapsed"] as? Double }
+                #expect(elapsed.count == steps.count && elapsed.first.map { (0..<0.15).contains($0) } == true, "\(elapsed)")
+                #expect(zip(elapsed, elapsed.dropFirst()).allSatisfy { abs($1 - $0 - 0.1) < 1e-3 }, "\(elapsed)")
+                let end = try #require(try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: path.appendingPathComponent("end.json"))) as? [String: Any])
+                #expect(abs((end["duration"] as? Double ?? -1) - (elapsed.last ?? 0)) < 1e-6, "\(end)")
                 return (try #require(meta["extra"] as? [String: String]), steps)
             }
         }

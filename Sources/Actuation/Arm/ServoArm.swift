@@ -332,7 +332,9 @@ public enum ArmError: Error, Equatable, CustomStringConvertible {
         case .leaderCannotMove(let a): return "\(a): a leader arm is read, not driven"
         case .unknownJoint(let j, let a): return "\(a): no joint named \(j)"
         case .noKinematics(let p): return "\(p): no kinematic model, so end-effector actions are not available"
-        case .watchdogTripped(let a): return "\(a): the watchdog turned torque off; call rearm() to continue"
+        case .watchdogTripped(let a):
+            return "\(a): the watchdog turned torque off: no command came within its timeout, so the control loop "
+                + "stalled (a slow policy step, or other work keeping the CPU busy); call rearm() to continue"
         case .interrupted(let a): return "\(a): stopped by a signal (Ctrl-C); no further commands are sent"
         }
     }

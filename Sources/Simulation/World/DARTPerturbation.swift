@@ -28,16 +28,18 @@ public struct DARTPerturbation: Sendable {
     public let maxStep: Double
     private var rng: SeededRandom
 
-    /// Creates a perturbation whose noise sequence is fixed by `seed`.
+    /// Creates a perturbation whose noise sequence is fixed by `seed` and `task`.
     /// - Parameters:
     ///   - sigma: Standard deviation on x and y in metres (z: `sigma / 2`); 0 leaves actions unchanged.
     ///   - seed: The episode's layout seed.
+    ///   - task: Which of the layout's tasks the episode poses (`vla run --target-index`), so
+    ///     that the tasks of one layout get different noise; 0 for the seed's own task.
     ///   - maxStep: The translation's length is clipped to this after the noise is added.
-    public init(sigma: Double, seed: UInt64, maxStep: Double = 0.02) {
+    public init(sigma: Double, seed: UInt64, task: Int = 0, maxStep: Double = 0.02) {
         precondition(sigma >= 0 && maxStep > 0, "DARTPerturbation: sigma \(sigma) must be ≥ 0 and maxStep \(maxStep) positive")
         self.sigma = sigma
         self.maxStep = maxStep
-        rng = SeededRandom.derived(seed: seed, stream: Self.stream)
+        rng = SeededRandom.derived(seed: seed, stream: Self.stream ^ (UInt64(truncatingIfNeeded: task) << 32))
     }
 
     /// The action to execute for `action`: its x, y, z translation plus independent noise
