@@ -10,7 +10,9 @@ struct RecordCommand: ParsableCommand {
         discussion: """
         In the simulator it runs `vla run --expert` once per seed (--seed, --seed + 1, …) and \
         keeps every episode in --episodes: randomised layouts with distractors, instructions \
-        from the task family's phrasings. These are the data a policy is trained on.
+        from the task family's phrasings. These are the data a policy is trained on. With \
+        --policy DIR the model drives and the expert only labels each step with what it would \
+        do from there (DAgger): data on the states the model itself reaches.
 
         With --leader, --follower and --camera it records teleoperation instead: the leader \
         arm's joint positions are sent to the follower (through its safety layer) at --hz, \
@@ -21,6 +23,7 @@ struct RecordCommand: ParsableCommand {
           vla record --task pick --count 20 --seed 1000 --fast
           vla record --task reach --count 1000 --seed 1 --fast --phrasings training --every-target --episodes demos
           vla record --task push --count 100 --fast --every-target --perturb 0.004
+          vla record --task push --count 100 --fast --every-target --random-start --policy Models/sim-tabletop-vla --max-steps 40
           vla record --task reach --count 5 --hz 10          # real time, over the servo bus
           vla record --leader so101-leader:/dev/ttyACM1 --follower so101-follower:/dev/ttyACM0 \\
                      --camera 0 --instruction "put the red block in the bowl" --max-steps 600
@@ -41,6 +44,10 @@ struct RecordCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Execute the expert's actions with Gaussian noise of this SD in metres on x, y (half on z), record the expert's (DART); 0 = off, < 0.02.", valueName: "metres"))
     var perturb: Double = 0
+
+    @Option(help: ArgumentHelp("DAgger: this model drives instead of the expert, and each step records the expert's action for the state the model reached.",
+                               valueName: "model-dir"))
+    var policy: String?
 
     @Option(help: "How many episodes (layouts with --every-target).")
     var count: Int = 10
@@ -81,7 +88,9 @@ struct RecordCommand: ParsableCommand {
                 throw ValidationError("'\(spec)': arms are given as PROFILE:PORT, e.g. so101-leader:/dev/ttyACM1")
             }
             if perturb != 0 { throw ValidationError("--perturb is for the simulator's expert, not teleoperation") }
+            if policy != nil { throw ValidationError("--policy is for the simulator, not teleoperation") }
         }
+        if policy != nil, perturb != 0 { throw ValidationError("--perturb perturbs the expert; with --policy the model drives") }
         try RunCommand.validatePerturb(perturb)
         try RunCommand.validatePhrasings(phrasings)
         guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -100,7 +109,7 @@ struct RecordCommand: ParsableCommand {
             let targets: [Int?] = everyTarget
                 ? Array(0..<TabletopScenario.taskCount(seed: layout, family: TaskFamily(rawValue: task)!)) : [nil]
             for target in targets {
-                var arguments = ["--expert", "--task", task, "--seed", "\(layout)", "--phrasings", phrasings, "--hz", "\(hz)",
+                var arguments = (policy.map { ["--model", $0, "--expert-labels", "--threads", "1"] } ?? ["--expert"]) + ["--task", task, "--seed", "\(layout)", "--phrasings", phrasings, "--hz", "\(hz)",
                                  "--max-steps", "\(maxSteps)", "--episodes", episodes, "--json"]
                 if let target { arguments += ["--target-index", "\(target)"] }
                 if fast { arguments.append("--fast") }

@@ -115,6 +115,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --expert: execute its action plus Gaussian noise of this SD in metres on x, y (half on z) but record its own (DART); 0 = off, < 0.02.", valueName: "metres"))
     var perturb: Double = 0
 
+    @Flag(help: ArgumentHelp("Simulator, with a model: the policy drives, but each step records the scripted expert's action for the state the policy reached (DAgger's labels).",
+                             discussion: "Training on such episodes teaches the way back from the states the policy itself gets into."))
+    var expertLabels = false
+
     @Option(help: "Control rate in Hz (default: the model's control_frequency, else 10).")
     var hz: Double?
 
@@ -156,6 +160,9 @@ struct RunCommand: ParsableCommand {
         if camera != nil, expert { throw ValidationError("--expert needs the simulator's scene; it cannot drive a real arm") }
         try Self.validatePerturb(perturb)
         if perturb > 0, !expert { throw ValidationError("--perturb is for --expert (it records the expert's action, executes a noisy one)") }
+        if expertLabels, expert || camera != nil {
+            throw ValidationError("--expert-labels is for a model in the simulator (the model drives, the expert labels)")
+        }
         if let arm, arm.split(separator: ":", maxSplits: 1).count != 2 {
             throw ValidationError("--arm takes PROFILE:PORT, e.g. so101-follower:/dev/ttyACM0")
         }
@@ -226,7 +233,8 @@ struct RunCommand: ParsableCommand {
                     extra: ["task": family.rawValue, "seed": "\(seed)", "scene_instruction": simTask.instruction,
                             "target_id": "\(simTask.targetID)",
                             "layout": Self.layoutDescription(world.scene, camera: world.camera.renderer.camera)]
-                        .merging(perturb > 0 ? ["perturb": "\(perturb)"] : [:]) { $1 },
+                        .merging(perturb > 0 ? ["perturb": "\(perturb)"] : [:]) { $1 }
+                        .merging(expertLabels ? ["labels": "scripted-expert"] : [:]) { $1 },
                     startTimestamp: world.clock.now())
                 try FileManager.default.createDirectory(atPath: episodes, withIntermediateDirectories: true)
                 writer = try EpisodeWriter(in: URL(fileURLWithPath: episodes), metadata: meta)
@@ -267,6 +275,8 @@ struct RunCommand: ParsableCommand {
                 }
                 let thinking = Timestamp.now().seconds(since: t0)
                 latencies.append(thinking)
+                // DAgger: what the expert would do from here (it keeps its own state every step).
+                let label = expertLabels ? scripted.action(for: world.scene, task: simTask, timestamp: frame.timestamp) : nil
                 // DART: execute a perturbed action, record the expert's label. With --perturb the
                 // arm (kinematic or servo bus, both through world.step) moves by the expert's
                 // translation plus seeded noise; the step keeps the expert's action as its action
@@ -276,6 +286,7 @@ struct RunCommand: ParsableCommand {
                 let step = try world.step(executed)
                 var recorded = step.sent
                 if perturb > 0 { recorded.requested = action }
+                if let label { recorded.requested = label }
                 try recorder?.write(frame.image, step: step.index, action: executed, clamped: step.sent.wasClamped)   // the move made
                 steps = step.index
                 reachedDistractor = reachedDistractor || step.reachedDistractor

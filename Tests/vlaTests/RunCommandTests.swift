@@ -175,38 +175,40 @@ struct RecordCommandTests {
         #expect(bad.status != 0 && bad.stderr.contains("all, training, held-out"))
     }
 
+    /// Records two push episodes from seed 40 into dir/NAME; each episode's extra and its steps (exported as JSON Lines).
+    static func recordPush(in dir: URL, _ name: String, _ options: [String], succeed: Bool = true) throws
+        -> [(extra: [String: String], steps: [[String: Any]])] {
+        let folder = dir.appendingPathComponent(name)
+        let r = try VLABinary.run(["record", "--task", "push", "--count", "2", "--seed", "40", "--fast",
+                                   "--episodes", folder.path] + options)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").allSatisfy { $0.contains("\"outcome\":\"success\"") } == succeed, "\(r.stdout)")
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { episode in
+            let path = folder.appendingPathComponent(episode)
+            let meta = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: path.appendingPathComponent("meta.json"))) as? [String: Any])
+            let out = dir.appendingPathComponent("export-\(name)-\(episode)")
+            let export = try VLABinary.run(["episodes", "export", path.path, "--out", out.path, "--format", "jsonl", "--no-frames"])
+            #expect(export.status == 0, "\(export.stderr)")
+            let steps = try String(contentsOf: out.appendingPathComponent("steps.jsonl"), encoding: .utf8)
+                .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            // --fast runs on the simulation's clock: elapsed starts at 0 and grows 0.1 s a
+            // step (10 Hz), and end.json's duration ends at the last step (it once mixed clocks).
+            let elapsed = steps.compactMap { $0["elapsed"] as? Double }
+            #expect(elapsed.count == steps.count && elapsed.first.map { (0..<0.15).contains($0) } == true, "\(elapsed)")
+            #expect(zip(elapsed, elapsed.dropFirst()).allSatisfy { abs($1 - $0 - 0.1) < 1e-3 }, "\(elapsed)")
+            let end = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: path.appendingPathComponent("end.json"))) as? [String: Any])
+            #expect(abs((end["duration"] as? Double ?? -1) - (elapsed.last ?? 0)) < 1e-6, "\(end)")
+            return (try #require(meta["extra"] as? [String: String]), steps)
+        }
+    }
+
     @Test("--perturb executes noisy actions but records the expert's (DART); the setting is in the metadata")
     func perturb() throws {
         let dir = try TestSupport.temporaryDirectory("record")
-        /// Records push episodes from seed 40 into dir/NAME; each episode's extra and its steps (exported as JSON Lines).
-        func record(_ name: String, _ options: [String]) throws -> [(extra: [String: String], steps: [[String: Any]])] {
-            let folder = dir.appendingPathComponent(name)
-            let r = try VLABinary.run(["record", "--task", "push", "--count", "2", "--seed", "40", "--fast",
-                                       "--episodes", folder.path] + options)
-            #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stdout.split(separator: "\n").allSatisfy { $0.contains("\"outcome\":\"success\"") }, "\(r.stdout)")
-            return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { episode in
-                let path = folder.appendingPathComponent(episode)
-                let meta = try #require(try JSONSerialization.jsonObject(
-                    with: Data(contentsOf: path.appendingPathComponent("meta.json"))) as? [String: Any])
-                let out = dir.appendingPathComponent("export-\(name)-\(episode)")
-                let export = try VLABinary.run(["episodes", "export", path.path, "--out", out.path, "--format", "jsonl", "--no-frames"])
-                #expect(export.status == 0, "\(export.stderr)")
-                let steps = try String(contentsOf: out.appendingPathComponent("steps.jsonl"), encoding: .utf8)
-                    .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-                // --fast runs on the simulation's clock: elapsed starts at 0 and grows 0.1 s a
-                // step (10 Hz), and end.json's duration ends at the last step (it once mixed clocks).
-                let elapsed = steps.compactMap { $0["elapsed"] as? Double }
-                #expect(elapsed.count == steps.count && elapsed.first.map { (0..<0.15).contains($0) } == true, "\(elapsed)")
-                #expect(zip(elapsed, elapsed.dropFirst()).allSatisfy { abs($1 - $0 - 0.1) < 1e-3 }, "\(elapsed)")
-                let end = try #require(try JSONSerialization.jsonObject(
-                    with: Data(contentsOf: path.appendingPathComponent("end.json"))) as? [String: Any])
-                #expect(abs((end["duration"] as? Double ?? -1) - (elapsed.last ?? 0)) < 1e-6, "\(end)")
-                return (try #require(meta["extra"] as? [String: String]), steps)
-            }
-        }
-        let plain = try record("plain", [])
-        let dart = try record("dart", ["--perturb", "0.004"])
+        let plain = try Self.recordPush(in: dir, "plain", [])
+        let dart = try Self.recordPush(in: dir, "dart", ["--perturb", "0.004"])
         try #require(plain.count == 2 && dart.count == 2)
         for (p, d) in zip(plain, dart) {
             #expect(p.extra["perturb"] == nil)
@@ -223,6 +225,34 @@ struct RecordCommandTests {
         }
         let bad = try VLABinary.run(["record", "--perturb", "0.02", "--fast", "--episodes", dir.path])
         #expect(bad.status != 0 && bad.stderr.contains("--perturb"), "\(bad.stderr)")
+    }
+
+    @Test("--policy lets the model drive and records the expert's action for each state it reaches (DAgger)")
+    func expertLabels() throws {
+        let dir = try TestSupport.temporaryDirectory("dagger")
+        let plain = try Self.recordPush(in: dir, "plain", [])
+        // The random-weight model never pushes, so its episodes run to --max-steps.
+        let dagger = try Self.recordPush(in: dir, "dagger", ["--policy", "Models/tiny-random-openvla", "--max-steps", "4"], succeed: false)
+        try #require(plain.count == 2 && dagger.count == 2)
+        let label = { (step: [String: Any]) in step["action"] as? [String: Double] }
+        let joints = { (step: [String: Any], key: String) in step[key] as? [String: Double] }
+        for (p, d) in zip(plain, dagger) {
+            #expect(p.extra["labels"] == nil)
+            #expect(d.extra["labels"] == "scripted-expert")
+            try #require(d.steps.count == 4)
+            // Same layout and start: the first label is the expert's own first action…
+            #expect(joints(p.steps[0], "state") == joints(d.steps[0], "state"))
+            #expect(label(p.steps[0]) == label(d.steps[0]))
+            // …but the model drove the arm elsewhere, and the labels follow the states it reached.
+            #expect(joints(p.steps[0], "sent") != joints(d.steps[0], "sent"))
+            #expect(joints(p.steps[1], "state") != joints(d.steps[1], "state"))
+            #expect(d.steps.allSatisfy { ($0["tokens"] as? [Int])?.count == 7 }, "the model's tokens are kept")
+        }
+        for wrong in [["run", "--expert", "--expert-labels", "--fast", "--no-record"],
+                      ["record", "--policy", "Models/tiny-random-openvla", "--perturb", "0.004", "--fast", "--episodes", dir.path]] {
+            let r = try VLABinary.run(wrong)
+            #expect(r.status != 0 && (r.stderr.contains("--expert-labels") || r.stderr.contains("--policy")), "\(r.stderr)")
+        }
     }
 }
 
