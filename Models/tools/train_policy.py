@@ -374,6 +374,12 @@ def main():
     # Auxiliary target: the end-effector travel still ahead (sum of this and the later
     # translation actions), in decimetres: for reach and pick it points at the named object.
     remaining = np.concatenate([np.cumsum(a[::-1, :3], axis=0)[::-1] for _, a, _, _, _ in loaded]).astype(np.float32) * 10
+    # In DAgger episodes (`vla record --policy`) a model drove and the expert only labelled, so
+    # the labels do not add up to the travel ahead: no auxiliary travel target there.
+    travel_ok = np.concatenate([np.full(len(a), extra.get("labels") != "scripted-expert")
+                                for _, a, _, extra, _ in loaded]).astype(np.float32)
+    if not travel_ok.all():
+        print(f"DAgger steps (expert labels, no travel target): {1 - travel_ok.mean():.1%}", flush=True)
     prompts = [prompt_ids(tok, ins) for _, _, ins, _, _ in loaded]
     grid = args.image // args.patch
     made = [layout_targets(extra, width, len(a), grid, args.layout_steps) for _, a, _, extra, width in loaded]
@@ -453,6 +459,7 @@ def main():
             ids[j, :len(seq)] = torch.tensor(seq)
             starts[j] = n_patches + len(r) - 1      # the last prompt token predicts action 0
         return (pix, model.slots(ids), starts, torch.from_numpy(tokens[idx] - FIRST_ACTION), torch.from_numpy(remaining[idx]),
+                torch.from_numpy(travel_ok[idx]),
                 torch.from_numpy(patch_labels[idx]), torch.from_numpy(target_xy[idx]), torch.from_numpy(layout_ok[idx]),
                 torch.from_numpy(gripper_at[idx]), torch.from_numpy(gripper_ok[idx]))
 
@@ -501,7 +508,7 @@ def main():
     start, losses, aux_losses, place_losses, patch_losses, grip_losses = time.time(), [], [], [], [], []
     for step in range(args.steps):
         draws = uniform if step < args.family_weight_from else weight
-        pix, ids, starts, target, travel, labels, place, ok, grip, grip_ok = batch(
+        pix, ids, starts, target, travel, travel_w, labels, place, ok, grip, grip_ok = batch(
             rng.choice(train_idx, size=args.batch, p=draws), augment=True)
         logits, guess, where, place_guess, what, grip_guess = forward(pix, ids, starts, n_act, aux=True)
         log_probs = action_log_probs(logits)
@@ -511,8 +518,9 @@ def main():
         else:
             action_loss = ce
         err = ((guess - travel[:, None, :]) ** 2).mean(-1)
-        final = err[torch.arange(len(starts)), starts].mean()     # at the last prompt token
-        aux = final + (err * where).sum() / where.sum()
+        final = (err[torch.arange(len(starts)), starts] * travel_w).sum() / travel_w.sum().clamp(min=1)  # at the last prompt token
+        seen = where * travel_w[:, None]
+        aux = final + (err * seen).sum() / seen.sum().clamp(min=1)
         loss = action_loss + args.aux_weight * aux
         rows = torch.arange(len(starts))[:, None]
         if args.gripper_weight and grip_ok.any():
