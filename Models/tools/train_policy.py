@@ -563,7 +563,7 @@ def main():
             break
     per_dim, whole, off = validate()
     summary = {
-        "episodes": len(paths), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
+        "episodes": len(paths), "dagger_episodes": sum(extra.get("labels") == "scripted-expert" for _, _, _, extra, _ in loaded), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
         "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "gripper_weight": args.gripper_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
         "family_weight": family_weight, "family_weight_from": args.family_weight_from,
