@@ -45,7 +45,7 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Execute the expert's actions with Gaussian noise of this SD in metres on x, y (half on z), record the expert's (DART); 0 = off, < 0.02.", valueName: "metres"))
     var perturb: Double = 0
 
-    @Option(help: ArgumentHelp("DAgger: this model drives instead of the expert, and each step records the expert's action for the state the model reached.",
+    @Option(help: ArgumentHelp("DAgger: this model drives instead of the expert (on one CPU thread), and each step records the expert's action for the state the model reached.",
                                valueName: "model-dir"))
     var policy: String?
 
@@ -109,8 +109,10 @@ struct RecordCommand: ParsableCommand {
             let targets: [Int?] = everyTarget
                 ? Array(0..<TabletopScenario.taskCount(seed: layout, family: TaskFamily(rawValue: task)!)) : [nil]
             for target in targets {
-                var arguments = (policy.map { ["--model", $0, "--expert-labels", "--threads", "1"] } ?? ["--expert"]) + ["--task", task, "--seed", "\(layout)", "--phrasings", phrasings, "--hz", "\(hz)",
-                                 "--max-steps", "\(maxSteps)", "--episodes", episodes, "--json"]
+                // With --policy the model runs on one thread, so several recordings can share the cores.
+                let driver = policy.map { ["--model", $0, "--expert-labels", "--threads", "1"] } ?? ["--expert"]
+                var arguments = driver + ["--task", task, "--seed", "\(layout)", "--phrasings", phrasings, "--hz", "\(hz)",
+                                          "--max-steps", "\(maxSteps)", "--episodes", episodes, "--json"]
                 if let target { arguments += ["--target-index", "\(target)"] }
                 if fast { arguments.append("--fast") }
                 if randomStart { arguments.append("--random-start") }
