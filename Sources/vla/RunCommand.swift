@@ -22,9 +22,10 @@ struct RunCommand: ParsableCommand {
         starts. A live line on stderr shows step, rate, per-stage latency and the last action.
 
         The policy is an OpenVLA-layout model (--model, default Models/sim-tabletop-vla: a \
-        small model trained on the simulator's reach and push demonstrations; it reaches \
-        the named object on 99–100% of new layouts, also when phrased in words it never saw, \
-        but pushes in only 23% and was not trained to pick, see Models/README.md), or the \
+        small model trained on the simulator's reach and push demonstrations and on DAgger \
+        data; it reaches the named object on 99–100% of new layouts, also when phrased in \
+        words it never saw, but pushes in only about half and was not trained to pick, see \
+        Models/README.md), or the \
         simulator's scripted expert (--expert), which solves every task family and records \
         demonstrations. The \
         default layout seed, 100000, is where evaluations start, apart from the seeds \
