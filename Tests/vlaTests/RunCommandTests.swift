@@ -243,7 +243,7 @@ struct RecordCommandTests {
             // Same layout and start: the first label is the expert's own first action…
             #expect(joints(p.steps[0], "state") == joints(d.steps[0], "state"))
             #expect(label(p.steps[0]) == label(d.steps[0]))
-            // …but the model drove the arm elsewhere, and the labels follow the states it reached.
+            // …but the model drove the arm elsewhere: other joint targets, another next state.
             #expect(joints(p.steps[0], "sent") != joints(d.steps[0], "sent"))
             #expect(joints(p.steps[1], "state") != joints(d.steps[1], "state"))
             #expect(d.steps.allSatisfy { ($0["tokens"] as? [Int])?.count == 7 }, "the model's tokens are kept")
