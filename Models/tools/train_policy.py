@@ -341,7 +341,10 @@ def main():
                     help="train on Gaussian targets this wide around the recorded bin (0: one-hot; see soft_labels)")
     ap.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
                     help="compile the training step with torch.compile (needs a C++ compiler; ~1.4x faster on 2 cores)")
-    ap.add_argument("--init", help="start from this exported model folder (same architecture options) instead of random weights")
+    ap.add_argument("--init", help="start from this exported model folder (same architecture options) instead of random weights; "
+                    "its action statistics are kept, so every action token means what it meant (see --restat)")
+    ap.add_argument("--restat", action="store_true",
+                    help="with --init: recompute the action statistics from the new data instead of keeping the init's")
     ap.add_argument("--warmup", type=int, default=300, help="learning-rate warm-up steps")
     ap.add_argument("--val", type=float, default=0.03, help="fraction of episodes kept for validation")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop early after this long (0: no limit)")
@@ -402,6 +405,15 @@ def main():
 
     q01, q99 = np.quantile(actions, 0.01, axis=0), np.quantile(actions, 0.99, axis=0)
     mask = np.array([True] * (actions.shape[1] - 1) + [False])
+    if args.init and not args.restat:
+        # A continuation keeps the bins of the model it starts from: recomputed quantiles
+        # would shift every token's meaning (DAgger labels once widened z from +3 to +19 mm,
+        # and the loss jumped from 1.8 to 2.2 for ~300 steps).
+        with open(os.path.join(args.init, "dataset_statistics.json")) as f:
+            kept = json.load(f)[UNNORM_KEY]["action"]
+        print("action q01/q99 of the new data (mm): " + " ".join(f"{a * 1000:.1f}/{b * 1000:.1f}" for a, b in zip(q01[:3], q99[:3]))
+              + f"; kept those of {args.init}", flush=True)
+        q01, q99, mask = np.array(kept["q01"]), np.array(kept["q99"]), np.array(kept["mask"], dtype=bool)
     tokens = action_tokens(actions, q01, q99, mask)
     n_act = tokens.shape[1]
     bin_mm = np.where(mask, (q99 - q01) / (BINS - 1), 0) * 1000     # one bin, in millimetres
@@ -565,7 +577,7 @@ def main():
     summary = {
         "episodes": len(paths), "dagger_episodes": sum(extra.get("labels") == "scripted-expert" for _, _, _, extra, _ in loaded), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
-        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "gripper_weight": args.gripper_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
+        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "restat": args.restat, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "gripper_weight": args.gripper_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
         "family_weight": family_weight, "family_weight_from": args.family_weight_from,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
