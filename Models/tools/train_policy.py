@@ -343,6 +343,9 @@ def main():
                     help="compile the training step with torch.compile (needs a C++ compiler; ~1.4x faster on 2 cores)")
     ap.add_argument("--init", help="start from this exported model folder (same architecture options) instead of random weights; "
                     "its action statistics are kept, so every action token means what it meant (see --restat)")
+    ap.add_argument("--sample-temperature", type=float, default=1.0, metavar="T",
+                    help="the exported generation_config.json: sample each action token at this temperature (top_k 0) "
+                         "when the runtime drives; 0 writes greedy decoding (OpenVLA's). The parity sample is greedy either way")
     ap.add_argument("--restat", action="store_true",
                     help="with --init: recompute the action statistics from the new data instead of keeping the init's")
     ap.add_argument("--warmup", type=int, default=300, help="learning-rate warm-up steps")
@@ -566,7 +569,7 @@ def main():
             print(line, flush=True)
         if args.checkpoint_every and (step + 1) % args.checkpoint_every == 0 and step + 1 < args.steps:
             export(model, args.out, q01, q99, mask, args.image, vision, text,
-                   {"families": families, "checkpoint_step": step + 1}, quiet=True)
+                   {"families": families, "checkpoint_step": step + 1}, quiet=True, temperature=args.sample_temperature)
         if args.stop_at and step + 1 >= args.stop_at:
             print(f"stopping at step {step + 1}: --stop-at", flush=True)
             break
@@ -585,11 +588,11 @@ def main():
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,
         "torch": torch.__version__, "threads": torch.get_num_threads(),
     }
-    export(model, args.out, q01, q99, mask, args.image, vision, text, summary)
+    export(model, args.out, q01, q99, mask, args.image, vision, text, summary, temperature=args.sample_temperature)
     save_parity_sample(model, args.out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, args.image)
 
 
-def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False):
+def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False, temperature=1.0):
     from safetensors.torch import save_file
     os.makedirs(out, exist_ok=True)
     model.sync_to_lm()
@@ -625,6 +628,13 @@ def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False
     with open(os.path.join(out, "preprocessor_config.json"), "w") as f:
         json.dump({"image_resize_strategy": "resize-naive", "interpolations": ["bicubic"], "means": [[0.5, 0.5, 0.5]],
                    "stds": [[0.5, 0.5, 0.5]], "input_sizes": [[3, image, image]]}, f, indent=1)
+    # How the runtime chooses action tokens (transformers' generate reads the same file). Greedy
+    # decoding gets stuck where the model is torn between two moves (up and down, say) and the
+    # most likely bin flips from frame to frame; sampling from the model's own distribution
+    # leaves such states (Models/README.md, "Sampling").
+    generation = {"do_sample": True, "temperature": temperature, "top_k": 0} if temperature > 0 else {"do_sample": False}
+    with open(os.path.join(out, "generation_config.json"), "w") as f:
+        json.dump({"bos_token_id": 1, "eos_token_id": 2, "pad_token_id": BASE_VOCAB, **generation}, f, indent=1)
     with open(os.path.join(out, "training.json"), "w") as f:
         json.dump(summary, f, indent=1)
     if not quiet:

@@ -36,6 +36,27 @@ public struct OpenVLAConfiguration: Sendable {
     /// How many consecutive actions one prediction holds (`action_chunk` / `num_actions_chunk`,
     /// default 1 as in OpenVLA): the decoder emits `chunk × dimension` tokens, action by action.
     public var actionChunk: Int
+    /// How the action tokens are chosen, from `generation_config.json` as transformers'
+    /// `generate` reads it: greedy unless `do_sample` is true.
+    public var decoding: Decoding
+
+    /// How action tokens are chosen.
+    public struct Decoding: Sendable, Equatable {
+        /// 0 for greedy decoding (the most likely token, OpenVLA's `do_sample=False`);
+        /// otherwise the temperature the logits are divided by before sampling.
+        public var temperature: Double
+        /// When sampling, draw only among this many most likely tokens (0: all of them).
+        public var topK: Int
+
+        /// Greedy decoding.
+        public static let greedy = Decoding(temperature: 0, topK: 0)
+
+        /// Creates a decoding rule.
+        public init(temperature: Double, topK: Int) {
+            self.temperature = temperature
+            self.topK = topK
+        }
+    }
 
     /// The base vocabulary whose top ids are the action bins (`vocab_size - pad_to_multiple_of`).
     public var actionVocabularySize: Int { text.vocabularySize - padToMultipleOf }
@@ -89,6 +110,32 @@ public struct OpenVLAConfiguration: Sendable {
         prompt = .openVLA
         if let p = json["prompt_template"] as? String { prompt.template = p }
         preprocessing = try Self.readPreprocessing(directory: directory, json: json, vision: vision)
+        decoding = try Self.readDecoding(directory: directory)
+    }
+
+    /// `generation_config.json`: `do_sample` (default false), `temperature` (default 1.0)
+    /// and `top_k` (default 50, 0 for none), transformers' defaults; `top_p` below 1 is not
+    /// implemented and says so.
+    private static func readDecoding(directory: URL) throws -> Decoding {
+        let url = directory.appendingPathComponent("generation_config.json")
+        guard let d = try? Data(contentsOf: url) else { return .greedy }
+        guard let g = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any] else {
+            throw ModelConfigurationError.invalid(file: url.path, field: "(root)", detail: "not a JSON object")
+        }
+        guard (g["do_sample"] as? Bool) == true else { return .greedy }
+        let temperature = (g["temperature"] as? NSNumber)?.doubleValue ?? 1.0
+        let topK = (g["top_k"] as? NSNumber)?.intValue ?? 50
+        guard temperature > 0, temperature.isFinite else {
+            throw ModelConfigurationError.invalid(file: url.path, field: "temperature", detail: "must be above 0 when do_sample is true, got \(temperature)")
+        }
+        guard topK >= 0 else {
+            throw ModelConfigurationError.invalid(file: url.path, field: "top_k", detail: "must be 0 (none) or more, got \(topK)")
+        }
+        if let topP = (g["top_p"] as? NSNumber)?.doubleValue, topP < 1 {
+            throw ModelConfigurationError.unsupportedOption(file: url.path, field: "top_p", value: "\(topP)",
+                                                            detail: "implemented: temperature and top_k sampling (top_p 1.0)")
+        }
+        return Decoding(temperature: temperature, topK: topK)
     }
 
     private static func readPreprocessing(directory: URL, json: [String: Any], vision: PrismaticConfiguration) throws -> [ImagePreprocessing] {

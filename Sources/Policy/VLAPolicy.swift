@@ -92,7 +92,20 @@ public final class VLAPolicy: @unchecked Sendable {
     public var constrainedDecoding = false
     /// The statistics key used when a call gives none.
     public var defaultUnnormKey: String?
+    /// How the action tokens are chosen; from the folder's `generation_config.json`
+    /// (greedy when it does not ask for sampling, as in OpenVLA). A temperature above 0
+    /// draws each token from the action tokens' probabilities with the logits divided by
+    /// it, using a generator seeded by ``reseedSampler(_:)``, so a run is reproducible.
+    public var decoding: OpenVLAConfiguration.Decoding
 
+    /// Restarts the sampler's random sequence (used only when ``temperature`` is above 0).
+    public func reseedSampler(_ seed: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        sampler = SplitMix64(seed: seed)
+    }
+
+    private var sampler = SplitMix64(seed: 0)
     private let vision: PrismaticVisionSession
     private let language: LlamaSession
     private let preprocessors: [ImagePreprocessor]
@@ -118,6 +131,7 @@ public final class VLAPolicy: @unchecked Sendable {
         directory = modelDirectory
         let c = try OpenVLAConfiguration(directory: modelDirectory)
         configuration = c
+        decoding = c.decoding
         guard let stats = c.statistics else { throw PolicyError.noStatistics(model: modelDirectory.path) }
         // OpenVLA's get_action_dim: the length of the chosen dataset's q01. Without a key the
         // datasets must agree (a call then names the key, or there is only one).
@@ -212,7 +226,7 @@ public final class VLAPolicy: @unchecked Sendable {
         try language.prefill(embeddings: embeddings.data, count: 1 + p + ids.count - 1, logits: .last)
         t1 = Timestamp.now(); timing.prefill = t1.seconds(since: t0); t0 = t1
 
-        // 4. One greedy token per action dimension (and per action of a chunk).
+        // 4. One token per action dimension (and per action of a chunk): greedy, or sampled.
         let allowed = constrainedDecoding ? Array(actionTokenizer.tokenRange) : nil
         let count = actionDimension * configuration.actionChunk
         var tokens: [Int] = []
@@ -220,7 +234,7 @@ public final class VLAPolicy: @unchecked Sendable {
         var logits = language.logits(at: -1)
         firstLogits.data.update(from: logits.baseAddress!, count: logits.count)
         for n in 0..<count {
-            let next = LlamaSession.argmax(logits, allowed: allowed)
+            let next = decoding.temperature > 0 ? sampleActionToken(logits) : LlamaSession.argmax(logits, allowed: allowed)
             tokens.append(next)
             if n < count - 1 { logits = try language.step(next) }
         }
@@ -235,6 +249,37 @@ public final class VLAPolicy: @unchecked Sendable {
             return RobotAction(space: space, names: names, values: stats.unnormalize(slice), timestamp: t1)
         }
         return PolicyOutput(actions: actions, tokens: tokens, normalized: normalized, unnormKey: key, timing: timing)
+    }
+
+    /// Draws one action token from softmax(logits / temperature) over the action tokens.
+    private func sampleActionToken(_ logits: UnsafeBufferPointer<Float>) -> Int {
+        Self.sample(logits, among: actionTokenizer.tokenRange, decoding: decoding, using: &sampler)
+    }
+
+    /// Draws one id of `range` with probability softmax(logits / temperature), only among
+    /// the `topK` most likely ids when `topK` > 0 (ties at the cut stay in).
+    static func sample(_ logits: UnsafeBufferPointer<Float>, among range: Range<Int>, decoding: OpenVLAConfiguration.Decoding,
+                       using generator: inout SplitMix64) -> Int {
+        var top = -Double.infinity
+        for id in range { top = max(top, Double(logits[id])) }
+        var cut = -Double.infinity
+        if decoding.topK > 0 && decoding.topK < range.count {
+            cut = Double(range.map { logits[$0] }.sorted(by: >)[decoding.topK - 1])
+        }
+        var weights = [Double](repeating: 0, count: range.count)
+        var sum = 0.0
+        for (k, id) in range.enumerated() where Double(logits[id]) >= cut {
+            weights[k] = exp((Double(logits[id]) - top) / decoding.temperature)
+            sum += weights[k]
+        }
+        var u = Double(generator.next() >> 11) * 0x1p-53 * sum
+        var last = range.lowerBound
+        for (k, w) in weights.enumerated() where w > 0 {
+            u -= w
+            last = range.lowerBound + k
+            if u < 0 { return last }
+        }
+        return last
     }
 
     /// The patch embeddings of the last call, (P, D) (for checks against the reference's `projector_features`).

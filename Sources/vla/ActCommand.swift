@@ -39,6 +39,7 @@ struct ActCommand: ParsableCommand {
     var constrained = false
 
     @OptionGroup var threading: ThreadOptions
+    @OptionGroup var decodingOptions: DecodingOptions
 
     func run() throws {
         let policy: VLAPolicy
@@ -53,6 +54,7 @@ struct ActCommand: ParsableCommand {
             throw fail(error)
         }
         policy.constrainedDecoding = constrained
+        decodingOptions.apply(to: policy, seed: 0)
         let out: PolicyOutput
         do { out = try policy.predictAction(image: picture, instruction: instruction) } catch { throw fail(error) }
         let ms = { (s: Double) in (s * 1e5).rounded() / 100 }

@@ -57,6 +57,7 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var threading: ThreadOptions
+    @OptionGroup var decodingOptions: DecodingOptions
 
     func validate() throws {
         guard !(model != nil && expert) else { throw ValidationError("give --model DIR or --expert, not both") }
@@ -102,6 +103,7 @@ struct EvalCommand: ParsableCommand {
                     defer { try? world.arm.disconnect(); bus?.stop() }
                     world.maxSteps = maxSteps
                     let simTask = try world.reset(seed: s, family: family, phrasings: PhrasingSet(rawValue: phrasings)!)
+                    decodingOptions.apply(to: policy, seed: s)
                     var scripted = ScriptedExpert(seed: s)
                     scripted.reset(for: simTask)
                     try world.camera.open()

@@ -51,6 +51,7 @@ struct ReplayCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var threading: ThreadOptions
+    @OptionGroup var decodingOptions: DecodingOptions
 
     func validate() throws {
         guard (model == nil) != (arm == nil) else { throw ValidationError("give exactly one of --model DIR and --arm PROFILE:PORT|sim") }
@@ -68,6 +69,7 @@ struct ReplayCommand: ParsableCommand {
             reader = try EpisodesCommand.open(episode)
             policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: unnormKey, threads: threading.apply())
         } catch { throw fail(error) }
+        decodingOptions.apply(to: policy, seed: 0)
         let instruction = reader.metadata.instruction
         let count = min(reader.stepCount, maxSteps ?? .max)
         let names = reader.metadata.actionNames

@@ -151,6 +151,7 @@ struct RunCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var threading: ThreadOptions
+    @OptionGroup var decodingOptions: DecodingOptions
 
     func validate() throws {
         guard !(model != nil && expert) else { throw ValidationError("give --model DIR or --expert, not both") }
@@ -187,6 +188,8 @@ struct RunCommand: ParsableCommand {
             } catch { throw fail(error) }
         }
         let hz = self.hz ?? policy?.configuration.controlFrequency ?? 10
+        // Sampling (if the model samples) is seeded by the layout and the task, like the expert's noise.
+        decodingOptions.apply(to: policy, seed: seed &+ UInt64(targetIndex ?? 0) << 40)
         if let camera, let arm, let policy {
             return try runOnHardware(policy: policy, model: model!, cameraSpec: camera, armSpec: arm, hz: hz)
         }
