@@ -631,7 +631,7 @@ def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False
     # How the runtime chooses action tokens (transformers' generate reads the same file). Greedy
     # decoding gets stuck where the model is torn between two moves (up and down, say) and the
     # most likely bin flips from frame to frame; sampling from the model's own distribution
-    # leaves such states (Models/README.md, "Sampling").
+    # leaves such states (Models/README.md, "What made push better again").
     generation = {"do_sample": True, "temperature": temperature, "top_k": 0} if temperature > 0 else {"do_sample": False}
     with open(os.path.join(out, "generation_config.json"), "w") as f:
         json.dump({"bos_token_id": 1, "eos_token_id": 2, "pad_token_id": BASE_VOCAB, **generation}, f, indent=1)

@@ -98,7 +98,7 @@ public final class VLAPolicy: @unchecked Sendable {
     /// it, using a generator seeded by ``reseedSampler(_:)``, so a run is reproducible.
     public var decoding: OpenVLAConfiguration.Decoding
 
-    /// Restarts the sampler's random sequence (used only when ``temperature`` is above 0).
+    /// Restarts the sampler's random sequence (used only when ``decoding`` samples).
     public func reseedSampler(_ seed: UInt64) {
         lock.lock()
         defer { lock.unlock() }

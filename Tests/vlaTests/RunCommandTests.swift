@@ -495,6 +495,27 @@ struct EvalCommandTests {
         #expect(row["mean_steps_when_successful"] is NSNull, "no successes, no mean: \(row)")
     }
 
+    /// The bundled model samples (its generation_config.json), seeded so a call repeats;
+    /// `--temperature 0` gives PyTorch's greedy tokens from the parity sample.
+    @Test("sampling is seeded, --temperature 0 is greedy, a negative temperature is refused")
+    func temperature() throws {
+        let folder = "Models/sim-tabletop-vla/parity/"
+        let cases = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: TestSupport.repositoryRoot
+            .appendingPathComponent(folder + "cases.json"))) as? [String: Any])["cases"] as? [[String: Any]]
+        let c = try #require(cases?.first)
+        let image = folder + (c["image"] as! String), instruction = c["instruction"] as! String
+        func tokens(_ extra: [String]) throws -> [Int] {
+            let r = try VLABinary.run(["act", "--image", image, "--instruction", instruction, "--model", "Models/sim-tabletop-vla"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return try #require(json["tokens"] as? [Int])
+        }
+        #expect(try tokens([]) == tokens([]))
+        #expect(try tokens(["--temperature", "0"]) == c["tokens"] as? [Int])
+        let bad = try VLABinary.run(["eval", "--temperature=-1", "--episodes", "1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--temperature must be 0 or more"), "\(bad.stderr)")
+    }
+
     /// The bundled model on layouts it was not trained on (its demonstrations used seeds
     /// 1…1000). A fixed set of seeds on the kinematic arm is deterministic, so this checks
     /// the shipped weights and the runtime together (the random-weight model reaches 1 of
