@@ -24,7 +24,7 @@ struct RunCommand: ParsableCommand {
         The policy is an OpenVLA-layout model (--model, default Models/sim-tabletop-vla: a \
         small model trained on the simulator's reach and push demonstrations and on DAgger \
         data; it reaches the named object on 100% of new layouts, also when phrased in \
-        words it never saw, pushes in about three of four and was not trained to pick, see \
+        words it never saw, pushes in 87% and was not trained to pick, see \
         Models/README.md), or the \
         simulator's scripted expert (--expert), which solves every task family and records \
         demonstrations. A model samples its action tokens if its generation_config.json \
