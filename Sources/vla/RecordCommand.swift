@@ -12,7 +12,9 @@ struct RecordCommand: ParsableCommand {
         keeps every episode in --episodes: randomised layouts with distractors, instructions \
         from the task family's phrasings. These are the data a policy is trained on. With \
         --policy DIR the model drives and the expert only labels each step with what it would \
-        do from there (DAgger): data on the states the model itself reaches.
+        do from there (DAgger): data on the states the model itself reaches. The model decodes \
+        as its folder says (the bundled one samples) unless --temperature is given; each \
+        episode's metadata keeps the decoding ("decoding": "greedy" or "temperature 1.0").
 
         With --leader, --follower and --camera it records teleoperation instead: the leader \
         arm's joint positions are sent to the follower (through its safety layer) at --hz, \
@@ -24,6 +26,7 @@ struct RecordCommand: ParsableCommand {
           vla record --task reach --count 1000 --seed 1 --fast --phrasings training --every-target --episodes demos
           vla record --task push --count 100 --fast --every-target --perturb 0.004
           vla record --task push --count 100 --fast --every-target --random-start --policy Models/sim-tabletop-vla --max-steps 40
+          vla record --task push --count 100 --fast --every-target --policy Models/sim-tabletop-vla --temperature 0
           vla record --task reach --count 5 --hz 10          # real time, over the servo bus
           vla record --leader so101-leader:/dev/ttyACM1 --follower so101-follower:/dev/ttyACM0 \\
                      --camera 0 --instruction "put the red block in the bowl" --max-steps 600
@@ -48,6 +51,8 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("DAgger: this model drives instead of the expert (on one CPU thread), and each step records the expert's action for the state the model reached.",
                                valueName: "model-dir"))
     var policy: String?
+
+    @OptionGroup var decodingOptions: DecodingOptions
 
     @Option(help: "How many episodes (layouts with --every-target).")
     var count: Int = 10
@@ -91,6 +96,7 @@ struct RecordCommand: ParsableCommand {
             if policy != nil { throw ValidationError("--policy is for the simulator, not teleoperation") }
         }
         if policy != nil, perturb != 0 { throw ValidationError("--perturb perturbs the expert; with --policy the model drives") }
+        if policy == nil, decodingOptions.temperature != nil { throw ValidationError("--temperature is for the model given with --policy") }
         try RunCommand.validatePerturb(perturb)
         try RunCommand.validatePhrasings(phrasings)
         guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -117,6 +123,7 @@ struct RecordCommand: ParsableCommand {
                 if fast { arguments.append("--fast") }
                 if randomStart { arguments.append("--random-start") }
                 if perturb > 0 { arguments += ["--perturb", "\(perturb)"] }
+                if let temperature = decodingOptions.temperature { arguments += ["--temperature", "\(temperature)"] }
                 let run = try RunCommand.parse(arguments)
                 try run.run()
                 recorded += 1

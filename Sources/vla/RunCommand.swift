@@ -53,6 +53,13 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    /// How a policy chooses its action tokens, for the recording's metadata:
+    /// "greedy", "temperature 1.0" or "temperature 1.0, top_k 50".
+    static func describe(_ decoding: OpenVLAConfiguration.Decoding) -> String {
+        guard decoding.temperature > 0 else { return "greedy" }
+        return "temperature \(decoding.temperature)" + (decoding.topK > 0 ? ", top_k \(decoding.topK)" : "")
+    }
+
     /// The layout at the start of an episode, as JSON for the recording's metadata: each
     /// object's id, colour, shape, base-frame position (metres) and the pixel (x right,
     /// y down, in the recorded frame) where the centre of its body appears. Training tools
@@ -240,7 +247,8 @@ struct RunCommand: ParsableCommand {
                             "target_id": "\(simTask.targetID)",
                             "layout": Self.layoutDescription(world.scene, camera: world.camera.renderer.camera)]
                         .merging(perturb > 0 ? ["perturb": "\(perturb)"] : [:]) { $1 }
-                        .merging(expertLabels ? ["labels": "scripted-expert"] : [:]) { $1 },
+                        .merging(expertLabels ? ["labels": "scripted-expert"] : [:]) { $1 }
+                        .merging(policy.map { ["decoding": Self.describe($0.decoding)] } ?? [:]) { $1 },
                     startTimestamp: world.clock.now())
                 try FileManager.default.createDirectory(atPath: episodes, withIntermediateDirectories: true)
                 writer = try EpisodeWriter(in: URL(fileURLWithPath: episodes), metadata: meta)

@@ -233,11 +233,17 @@ struct RecordCommandTests {
         let plain = try Self.recordPush(in: dir, "plain", [])
         // The random-weight model never pushes, so its episodes run to --max-steps.
         let dagger = try Self.recordPush(in: dir, "dagger", ["--policy", "Models/tiny-random-openvla", "--max-steps", "4"], succeed: false)
-        try #require(plain.count == 2 && dagger.count == 2)
+        let sampled = try Self.recordPush(in: dir, "sampled", ["--policy", "Models/tiny-random-openvla", "--max-steps", "1",
+                                                                "--temperature", "0.5"], succeed: false)
+        try #require(plain.count == 2 && dagger.count == 2 && sampled.count == 2)
+        // The metadata says how the model chose its tokens: its folder's way (tiny-random has
+        // no generation_config.json, so greedy) unless --temperature says otherwise.
+        #expect(dagger.allSatisfy { $0.extra["decoding"] == "greedy" })
+        #expect(sampled.allSatisfy { $0.extra["decoding"] == "temperature 0.5" })
         let label = { (step: [String: Any]) in step["action"] as? [String: Double] }
         let joints = { (step: [String: Any], key: String) in step[key] as? [String: Double] }
         for (p, d) in zip(plain, dagger) {
-            #expect(p.extra["labels"] == nil)
+            #expect(p.extra["labels"] == nil && p.extra["decoding"] == nil)
             #expect(d.extra["labels"] == "scripted-expert")
             try #require(d.steps.count == 4)
             // Same layout and start: the first label is the expert's own first action…
@@ -249,7 +255,8 @@ struct RecordCommandTests {
             #expect(d.steps.allSatisfy { ($0["tokens"] as? [Int])?.count == 7 }, "the model's tokens are kept")
         }
         for wrong in [["run", "--expert", "--expert-labels", "--fast", "--no-record"],
-                      ["record", "--policy", "Models/tiny-random-openvla", "--perturb", "0.004", "--fast", "--episodes", dir.path]] {
+                      ["record", "--policy", "Models/tiny-random-openvla", "--perturb", "0.004", "--fast", "--episodes", dir.path],
+                      ["record", "--temperature", "1", "--fast", "--episodes", dir.path]] {
             let r = try VLABinary.run(wrong)
             #expect(r.status != 0 && (r.stderr.contains("--expert-labels") || r.stderr.contains("--policy")), "\(r.stderr)")
         }
