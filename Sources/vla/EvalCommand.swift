@@ -13,7 +13,8 @@ struct EvalCommand: ParsableCommand {
         reports per family: the success rate, the rate of touching a distractor before the \
         named object, the mean steps of successful episodes and the policy's median latency. \
         Episodes run on the instant kinematic arm (the servo bus over a pty with --servo-bus) \
-        and are not recorded.
+        and are not recorded; the seeds of the failed ones are listed (JSON: failed_seeds, \
+        distractor_seeds), with the `vla run` command that repeats one exactly, to watch it.
 
         Examples:
           vla eval --episodes 100 --seed 100000
@@ -68,6 +69,19 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
+    /// The `vla run` command that repeats one of these episodes exactly (same layout, task,
+    /// phrasing, arm, step limit and sampling seed).
+    func rerunCommand(task: String, seed: UInt64) -> String {
+        var words = ["vla run"]
+        if expert { words.append("--expert") } else if let model { words.append("--model \(model)") }
+        words += ["--task \(task)", "--seed \(seed)"] + (servoBus ? [] : ["--fast"]) + ["--max-steps \(maxSteps)"]
+        if phrasings != "all" { words.append("--phrasings \(phrasings)") }
+        if let instruction { words.append("--instruction '\(instruction)'") }
+        if let unnormKey { words.append("--unnorm-key \(unnormKey)") }
+        if let temperature = decodingOptions.temperature { words.append("--temperature \(temperature)") }
+        return words.joined(separator: " ")
+    }
+
     /// The families a model folder's `training.json` (written by Models/tools/train_policy.py)
     /// says it was trained on, in the simulator's order; nil for the expert or other models.
     func trainedFamilies() -> [TaskFamily]? {
@@ -95,6 +109,7 @@ struct EvalCommand: ParsableCommand {
             for family in families {
                 var successes = 0, distractors = 0, successSteps = 0
                 var latencies: [Double] = []
+                var failedSeeds: [UInt64] = [], distractorSeeds: [UInt64] = []
                 for k in 0..<episodes {
                     let s = seed + UInt64(k)
                     let world: SimulatedWorld
@@ -124,8 +139,8 @@ struct EvalCommand: ParsableCommand {
                         touchedDistractor = touchedDistractor || step.reachedDistractor
                         if RunCommand.terminates(action) { break }
                     }
-                    if world.isSuccess { successes += 1; successSteps += world.stepCount }
-                    if touchedDistractor { distractors += 1 }
+                    if world.isSuccess { successes += 1; successSteps += world.stepCount } else { failedSeeds.append(s) }
+                    if touchedDistractor { distractors += 1; distractorSeeds.append(s) }
                     done += 1
                     bar.update(done)
                 }
@@ -137,6 +152,7 @@ struct EvalCommand: ParsableCommand {
                     // null (not 0) when no episode succeeded: there is no mean to report.
                     "mean_steps_when_successful": successes == 0 ? NSNull() : Double(successSteps) / Double(successes) as Any,
                     "policy_median_ms": sorted.isEmpty ? 0.0 : sorted[sorted.count / 2] * 1e3,
+                    "failed_seeds": failedSeeds, "distractor_seeds": distractorSeeds,
                 ])
             }
         } catch { throw fail(error) }
@@ -153,6 +169,13 @@ struct EvalCommand: ParsableCommand {
                 print(String(format: "%-7@ %8d  %6.1f%%  %9.1f%%  %@  %9.2f", r["task"] as! String, r["episodes"] as! Int,
                              100 * (r["success_rate"] as! Double), 100 * (r["distractor_rate"] as! Double),
                              steps, r["policy_median_ms"] as! Double))
+            }
+            for r in rows {
+                let failed = r["failed_seeds"] as! [UInt64]
+                guard let first = failed.first else { continue }
+                let list = failed.prefix(12).map(String.init).joined(separator: " ") + (failed.count > 12 ? " …" : "")
+                print("\(r["task"] as! String) failed on seeds \(list)")
+                print("  watch one: \(rerunCommand(task: r["task"] as! String, seed: first)) --video failed.avi")
             }
         }
     }

@@ -466,7 +466,10 @@ struct EvalCommandTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let rows = try #require(json["results"] as? [[String: Any]])
         #expect(rows.map { $0["task"] as? String } == ["reach", "push", "pick"])
-        for row in rows { #expect(row["success_rate"] as? Double == 1.0, "\(row)") }
+        for row in rows {
+            #expect(row["success_rate"] as? Double == 1.0, "\(row)")
+            #expect((row["failed_seeds"] as? [Int])?.isEmpty == true && (row["distractor_seeds"] as? [Int])?.isEmpty == true, "\(row)")
+        }
         let m = try VLABinary.run(["eval", "--episodes", "1", "--task", "reach", "--max-steps", "3", "--json"])
         #expect(m.status == 0, "\(m.stderr)")
         let mj = try #require(try JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any])
@@ -500,6 +503,15 @@ struct EvalCommandTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
         let row = try #require((json["results"] as? [[String: Any]])?.first)
         #expect(row["mean_steps_when_successful"] is NSNull, "no successes, no mean: \(row)")
+        #expect(row["failed_seeds"] as? [Int] == [100_000], "\(row)")
+        // The table names the failed seeds and a command that repeats one; it does.
+        #expect(r.stdout.contains("reach failed on seeds 100000"), "\(r.stdout)")
+        let command = try #require(r.stdout.split(separator: "\n").first { $0.contains("watch one: vla run ") })
+        let words = command.components(separatedBy: "watch one: vla ")[1].split(separator: " ").map(String.init)
+        #expect(words.starts(with: ["run", "--model", "Models/tiny-random-openvla", "--task", "reach", "--seed", "100000", "--fast",
+                                    "--max-steps", "2"]), "\(words)")
+        let rerun = try VLABinary.run(Array(words.prefix(10)) + ["--no-record", "--json"])
+        #expect(rerun.status == 0 && rerun.stdout.contains("\"outcome\":\"max_steps\""), "\(rerun.stdout) \(rerun.stderr)")
     }
 
     /// The bundled model samples (its generation_config.json), seeded so a call repeats;
