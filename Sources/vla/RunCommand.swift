@@ -197,10 +197,16 @@ struct RunCommand: ParsableCommand {
             } catch { throw fail(error) }
         }
         let hz = self.hz ?? policy?.configuration.controlFrequency ?? 10
+        // Before any arm is connected (and its watchdog armed): on a busy CPU one BLAS thread
+        // can be far faster than several. --threads turns the check off.
+        var usualStep = Double.infinity
+        if let policy, threading.threads == nil {
+            do { usualStep = try Self.adaptThreads(policy, period: 1 / hz) } catch { throw fail(error) }
+        }
         // Sampling (if the model samples) is seeded by the layout and the task, like the expert's noise.
         decodingOptions.apply(to: policy, seed: seed &+ UInt64(targetIndex ?? 0) << 40)
         if let camera, let arm, let policy {
-            return try runOnHardware(policy: policy, model: model!, cameraSpec: camera, armSpec: arm, hz: hz)
+            return try runOnHardware(policy: policy, model: model!, cameraSpec: camera, armSpec: arm, hz: hz, usualStep: usualStep)
         }
         let world: SimulatedWorld
         var bus: VirtualServoBus?
@@ -289,6 +295,7 @@ struct RunCommand: ParsableCommand {
                 }
                 let thinking = Timestamp.now().seconds(since: t0)
                 latencies.append(thinking)
+                if policy != nil { fallBackIfSlow(step: thinking, usual: usualStep, period: 1 / hz) }
                 // DAgger: what the expert would do from here (it keeps its own state every step).
                 let label = expertLabels ? scripted.action(for: world.scene, task: simTask, timestamp: frame.timestamp) : nil
                 // DART: execute a perturbed action, record the expert's label. With --perturb the
@@ -347,12 +354,42 @@ struct RunCommand: ParsableCommand {
         if outcome == .interrupted { throw ExitCode(130) }
     }
 
+    /// Times a policy step before the loop; if it is over half the control period with
+    /// several BLAS threads, tries one and keeps the faster (see `VLAPolicy.adaptBLASThreads`).
+    /// Says so when it switches, or when even the faster cannot keep the rate.
+    /// - Returns: The step time, in seconds, with the threads chosen.
+    static func adaptThreads(_ policy: VLAPolicy, period: Double) throws -> Double {
+        let choice = try policy.adaptBLASThreads(budget: period / 2)
+        if choice.switchedToOneThread, let single = choice.secondsSingle {
+            printError(String(format: "the CPU looks busy: a policy step took %.0f ms with %d BLAS threads and %.0f ms with 1; running on 1 thread (--threads N chooses)",
+                              choice.secondsBefore * 1e3, choice.threadsBefore, single * 1e3))
+        }
+        let best = min(choice.secondsBefore, choice.secondsSingle ?? .infinity)
+        if best > period / 2 {
+            printError(String(format: "warning: a policy step takes %.0f ms, over half the %.0f ms control period; the loop may not keep its rate (--hz lowers it)",
+                              best * 1e3, period * 1e3))
+        }
+        return best
+    }
+
+    /// During the loop, without --threads: a policy step longer than the whole control period
+    /// and 3x the `usual` one measured before the loop, with several BLAS threads (the CPU
+    /// became busy), switches OpenBLAS to one thread. A model that is merely slow keeps its threads.
+    func fallBackIfSlow(step seconds: Double, usual: Double, period: Double) {
+        guard threading.threads == nil, seconds > period, seconds > 3 * usual, BLASBackend.threads > 1 else { return }
+        let before = BLASBackend.threads
+        BLASBackend.setThreads(1)
+        if isatty(STDERR_FILENO) != 0 { printError("") }
+        printError(String(format: "a policy step took %.0f ms with %d BLAS threads, over the %.0f ms control period; running on 1 thread from now on (--threads N chooses)",
+                          seconds * 1e3, before, period * 1e3))
+    }
+
     /// RT-2's convention: a policy whose actions carry a `terminate` dimension ends the episode
     /// by setting it (> 0.5). OpenVLA's 7-D actions have none.
     static func terminates(_ action: RobotAction) -> Bool { (action["terminate"] ?? 0) > 0.5 }
 
     /// The loop on a real camera and a real arm: no task, so it ends at --max-steps or Ctrl-C.
-    private func runOnHardware(policy: VLAPolicy, model: String, cameraSpec: String, armSpec: String, hz: Double) throws {
+    private func runOnHardware(policy: VLAPolicy, model: String, cameraSpec: String, armSpec: String, hz: Double, usualStep: Double) throws {
         let parts = armSpec.split(separator: ":", maxSplits: 1).map(String.init)
         let camera: OpenCVCamera
         let servoArm: ServoArm
@@ -397,6 +434,7 @@ struct RunCommand: ParsableCommand {
                 }
                 let observation = try servoArm.observe()
                 let out = try policy.predictAction(image: frame.image, instruction: said)
+                fallBackIfSlow(step: out.timing.total, usual: usualStep, period: period)
                 let sent: SentAction
                 do { sent = try servoArm.send(out.action) } catch ArmError.interrupted { hardwareOutcome = .interrupted; break }
                 steps += 1

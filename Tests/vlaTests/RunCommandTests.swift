@@ -98,6 +98,19 @@ struct RunCommandTests {
         #expect(r.status != 0)
         #expect(r.stderr.contains("reach, push, pick"))
     }
+
+    /// Before the loop, a policy step is timed against the control period (and one BLAS
+    /// thread tried when it is over half of it). No model steps in 0.5 ms, so at 1 kHz the
+    /// warning always comes; --threads turns the check off.
+    @Test("a policy step over half the control period is reported before the loop; --threads skips the check")
+    func stepBudget() throws {
+        let r = try VLABinary.run(["run", "--fast", "--hz", "1000", "--max-steps", "2", "--no-record"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("over half the 1 ms control period"), "\(r.stderr)")
+        let fixed = try VLABinary.run(["run", "--fast", "--hz", "1000", "--max-steps", "2", "--no-record", "--threads", "2"])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        #expect(!fixed.stderr.contains("control period") && !fixed.stderr.contains("BLAS threads"), "\(fixed.stderr)")
+    }
 }
 
 @Suite("vla replay")
