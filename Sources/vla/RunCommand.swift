@@ -33,6 +33,12 @@ struct RunCommand: ParsableCommand {
         default layout seed, 100000, is where evaluations start, apart from the seeds \
         demonstrations are recorded with (`vla record` starts at 1).
 
+        Without --threads, a few policy steps are timed before the arm is connected: if a \
+        step takes over half the control period with several BLAS threads and one thread \
+        is clearly faster (OpenBLAS's threads spin-wait for each other, which stalls when \
+        other programs keep the cores busy), it runs on one; a step that overruns the whole \
+        period later switches too. Both are reported on stderr.
+
         Examples:
           vla run
           vla run --task pick --seed 100007 --video run.avi
