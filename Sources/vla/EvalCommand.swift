@@ -100,6 +100,10 @@ struct EvalCommand: ParsableCommand {
             do { policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model ?? RunCommand.bundledModelPath), unnormKey: unnormKey,
                                          threads: threading.apply()) }
             catch { throw fail(error) }
+            // Real time over the servo bus: keep a step within half the 10 Hz period on a busy CPU (as `vla run`).
+            if servoBus, threading.threads == nil, let policy {
+                do { _ = try RunCommand.adaptThreads(policy, period: 0.1) } catch { throw fail(error) }
+            }
         }
         let families = task.map { [TaskFamily(rawValue: $0)!] } ?? trainedFamilies() ?? TaskFamily.allCases
         var rows: [[String: Any]] = []
