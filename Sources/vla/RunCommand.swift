@@ -361,8 +361,8 @@ struct RunCommand: ParsableCommand {
     }
 
     /// Times a policy step before the loop; if it is over half the control period with
-    /// several BLAS threads, tries one and keeps the faster (see `VLAPolicy.adaptBLASThreads`).
-    /// Says so when it switches, or when even the faster cannot keep the rate.
+    /// several BLAS threads, tries one and keeps it if clearly faster (see `VLAPolicy.adaptBLASThreads`).
+    /// Says so when it switches, and when the step chosen cannot keep the rate.
     /// - Returns: The step time, in seconds, with the threads chosen.
     static func adaptThreads(_ policy: VLAPolicy, period: Double) throws -> Double {
         let choice = try policy.adaptBLASThreads(budget: period / 2)
@@ -370,12 +370,12 @@ struct RunCommand: ParsableCommand {
             printError(String(format: "the CPU looks busy: a policy step took %.0f ms with %d BLAS threads and %.0f ms with 1; running on 1 thread (--threads N chooses)",
                               choice.secondsBefore * 1e3, choice.threadsBefore, single * 1e3))
         }
-        let best = min(choice.secondsBefore, choice.secondsSingle ?? .infinity)
-        if best > period / 2 {
+        let chosen = choice.switchedToOneThread ? (choice.secondsSingle ?? choice.secondsBefore) : choice.secondsBefore
+        if chosen > period / 2 {
             printError(String(format: "warning: a policy step takes %.0f ms, over half the %.0f ms control period; the loop may not keep its rate (--hz lowers it)",
-                              best * 1e3, period * 1e3))
+                              chosen * 1e3, period * 1e3))
         }
-        return best
+        return chosen
     }
 
     /// During the loop, without --threads: a policy step longer than the whole control period
