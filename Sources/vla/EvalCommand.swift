@@ -72,12 +72,17 @@ struct EvalCommand: ParsableCommand {
     /// The `vla run` command that repeats one of these episodes exactly (same layout, task,
     /// phrasing, arm, step limit and sampling seed).
     func rerunCommand(task: String, seed: UInt64) -> String {
+        /// A word the shell reads back as it is: quoted when it holds anything but plain characters.
+        func shell(_ word: String) -> String {
+            let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,+".contains($0) }
+            return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
         var words = ["vla run"]
-        if expert { words.append("--expert") } else if let model { words.append("--model \(model)") }
+        if expert { words.append("--expert") } else if let model { words.append("--model \(shell(model))") }
         words += ["--task \(task)", "--seed \(seed)"] + (servoBus ? [] : ["--fast"]) + ["--max-steps \(maxSteps)"]
         if phrasings != "all" { words.append("--phrasings \(phrasings)") }
-        if let instruction { words.append("--instruction '\(instruction)'") }
-        if let unnormKey { words.append("--unnorm-key \(unnormKey)") }
+        if let instruction { words.append("--instruction \(shell(instruction))") }
+        if let unnormKey { words.append("--unnorm-key \(shell(unnormKey))") }
         if let temperature = decodingOptions.temperature { words.append("--temperature \(temperature)") }
         return words.joined(separator: " ")
     }

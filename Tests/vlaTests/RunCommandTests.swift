@@ -525,6 +525,10 @@ struct EvalCommandTests {
                                     "--max-steps", "2"]), "\(words)")
         let rerun = try VLABinary.run(Array(words.prefix(10)) + ["--no-record", "--json"])
         #expect(rerun.status == 0 && rerun.stdout.contains("\"outcome\":\"max_steps\""), "\(rerun.stdout) \(rerun.stderr)")
+        // An instruction is quoted for the shell, apostrophes too.
+        let said = try VLABinary.run(["eval", "--model", "Models/tiny-random-openvla", "--episodes", "1", "--task", "reach",
+                                      "--max-steps", "2", "--instruction", "go to the cup's left"])
+        #expect(said.stdout.contains(#"--instruction 'go to the cup'\''s left'"#), "\(said.stdout)")
     }
 
     /// The bundled model samples (its generation_config.json), seeded so a call repeats;
