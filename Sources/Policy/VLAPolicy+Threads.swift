@@ -25,17 +25,22 @@ extension VLAPolicy {
     /// Steps draw sampled tokens, so call ``reseedSampler(_:)`` afterwards when a run must
     /// repeat exactly.
     public func timeStep(trials: Int = 3, instruction: String = "pick up the block") throws -> Double {
+        _ = try timedSteps(1, instruction: instruction)
+        return Self.median(try timedSteps(max(1, trials), instruction: instruction))
+    }
+
+    /// The seconds each of `count` policy steps on a blank image took.
+    private func timedSteps(_ count: Int, instruction: String) throws -> [Double] {
         let size = configuration.vision.featurizers[0].imageSize
         let blank = Image(width: size, height: size, format: .rgb, pixels: [UInt8](repeating: 128, count: size * size * 3))
-        _ = try predictAction(image: blank, instruction: instruction)
-        var times: [Double] = []
-        for _ in 0..<max(1, trials) {
+        return try (0..<count).map { _ in
             let t0 = Timestamp.now()
             _ = try predictAction(image: blank, instruction: instruction)
-            times.append(Timestamp.now().seconds(since: t0))
+            return Timestamp.now().seconds(since: t0)
         }
-        return times.sorted()[times.count / 2]
     }
+
+    private static func median(_ times: [Double]) -> Double { times.sorted()[times.count / 2] }
 
     /// Keeps a policy step within `budget` seconds on a busy CPU.
     ///
@@ -53,11 +58,12 @@ extension VLAPolicy {
     public func adaptBLASThreads(budget: Double, instruction: String = "pick up the block") throws -> BLASThreadChoice {
         let before = BLASBackend.threads
         // A model whose first step takes 40 budgets is slow, not starved: spend no more steps on it.
-        let first = try timeStep(trials: 1, instruction: instruction)
+        _ = try timedSteps(1, instruction: instruction)   // warm-up
+        let first = try timedSteps(1, instruction: instruction)[0]
         guard first <= 40 * budget else {
             return BLASThreadChoice(threadsBefore: before, secondsBefore: first, secondsSingle: nil, threads: before)
         }
-        let seconds = try timeStep(instruction: instruction)
+        let seconds = Self.median([first] + (try timedSteps(2, instruction: instruction)))
         var choice = BLASThreadChoice(threadsBefore: before, secondsBefore: seconds, secondsSingle: nil, threads: before)
         guard seconds > budget, before > 1 else { return choice }
         BLASBackend.setThreads(1)
