@@ -15,7 +15,9 @@ let key: String? = args.count > 4 ? args[4] : nil
 do {
     let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: model), unnormKey: key)
     let image = try Image(contentsOfFile: imagePath)
-    let out = try policy.predictAction(image: image, instruction: instruction)
+    // A model that reads the arm's state (policy.stateFeatures, e.g. the tool point) needs it
+    // with the image; with no arm here, use the middle of its training range.
+    let out = try policy.predictAction(image: image, instruction: instruction, state: policy.centralState)
     for (name, value) in zip(out.action.names, out.action.values) {
         print(name, String(format: "%+.4f", value))
     }

@@ -114,6 +114,7 @@ def load_episode(args):
     tool = np.full((len(keep), 3), np.nan)
     if len(states) == len(ep.actions()) and not np.isnan(states).any():
         tool = tool_positions(states[keep], ep.meta["joint_names"])
+        extra["joints"] = states[keep]
     extra["tool"] = tool
     return np.stack(frames), acts, ep.meta["instruction"], extra, ep.meta["camera"]["width"]
 
@@ -346,6 +347,10 @@ def main():
     ap.add_argument("--sample-temperature", type=float, default=1.0, metavar="T",
                     help="the exported generation_config.json: sample each action token at this temperature (top_k 0) "
                          "when the runtime drives; 0 writes greedy decoding (OpenVLA's). The parity sample is greedy either way")
+    ap.add_argument("--state", choices=["none", "tool"], default="none",
+                    help="proprioception in the prompt: 'tool' appends the tool point's x, y, z (metres, from the recorded "
+                         "joint positions by forward kinematics) as three tokens after the prompt, binned like actions "
+                         "with their own q01/q99 (config.json state_features, dataset statistics 'proprio')")
     ap.add_argument("--restat", action="store_true",
                     help="with --init: recompute the action statistics from the new data instead of keeping the init's")
     ap.add_argument("--warmup", type=int, default=300, help="learning-rate warm-up steps")
@@ -419,6 +424,26 @@ def main():
         q01, q99, mask = np.array(kept["q01"]), np.array(kept["q99"]), np.array(kept["mask"], dtype=bool)
     tokens = action_tokens(actions, q01, q99, mask)
     n_act = tokens.shape[1]
+    # Proprioception (--state tool): the tool point in metres, three more prompt tokens per step.
+    tool_xyz = np.concatenate([extra["tool"] for _, _, _, extra, _ in loaded])
+    state_q01 = state_q99 = None
+    state_tokens = np.zeros((len(tool_xyz), 0), dtype=np.int64)
+    if args.state == "tool":
+        missing = sorted({os.path.basename(paths[e]) for e in episode_of[np.isnan(tool_xyz).any(1)]})
+        if missing:
+            ap.error(f"--state tool: {len(missing)} episodes have no joint states, e.g. {missing[0]}")
+        state_q01, state_q99 = np.quantile(tool_xyz, 0.01, axis=0), np.quantile(tool_xyz, 0.99, axis=0)
+        init_stats = os.path.join(args.init, "dataset_statistics.json") if args.init else None
+        if init_stats and not args.restat:
+            with open(init_stats) as f:
+                kept = json.load(f)[UNNORM_KEY].get("proprio")
+            if kept:
+                state_q01, state_q99 = np.array(kept["q01"]), np.array(kept["q99"])
+        state_tokens = action_tokens(tool_xyz, state_q01, state_q99, np.ones(3, dtype=bool))
+        print("state: tool x y z, q01/q99 (mm) " + " ".join(f"{a * 1000:.1f}/{b * 1000:.1f}" for a, b in zip(state_q01, state_q99)),
+              flush=True)
+    proprio = None if state_q01 is None else {"features": ["tool.x", "tool.y", "tool.z"],
+                                              "q01": state_q01.tolist(), "q99": state_q99.tolist()}
     bin_mm = np.where(mask, (q99 - q01) / (BINS - 1), 0) * 1000     # one bin, in millimetres
     smooth = soft_labels(q01, q99, mask, args.label_sigma) if args.label_sigma > 0 else None
     if smooth is not None:
@@ -460,12 +485,13 @@ def main():
     # One sequence length for every batch (the longest prompt, with two filler words), so the
     # compiled step sees one shape; the right padding never reaches a real token.
     filler_tokens = max(len(tok.encode(f"x {f} y").ids) - len(tok.encode("x y").ids) for f in FILLERS)
-    longest = max(len(r) for r in prompts) + (2 * filler_tokens if args.filler > 0 else 0)
+    longest = max(len(r) for r in prompts) + (2 * filler_tokens if args.filler > 0 else 0) + state_tokens.shape[1]
 
     def batch(idx, augment=False):
         pix = torch.from_numpy(frames[idx]).permute(0, 3, 1, 2).float().div_(255).sub_(mean).div_(0.5)
         rows = [with_fillers(texts[episode_of[i]]) if augment and args.filler > 0 and aug_rng.random() < args.filler else prompts[episode_of[i]]
                 for i in idx]
+        rows = [r + state_tokens[i].tolist() for r, i in zip(rows, idx)]
         length = 1 + n_patches + max(longest, max(len(r) for r in rows)) - 1 + n_act - 1
         ids = torch.zeros(len(idx), length, dtype=torch.long)
         starts = torch.zeros(len(idx), dtype=torch.long)
@@ -569,7 +595,8 @@ def main():
             print(line, flush=True)
         if args.checkpoint_every and (step + 1) % args.checkpoint_every == 0 and step + 1 < args.steps:
             export(model, args.out, q01, q99, mask, args.image, vision, text,
-                   {"families": families, "checkpoint_step": step + 1}, quiet=True, temperature=args.sample_temperature)
+                   {"families": families, "checkpoint_step": step + 1}, quiet=True, temperature=args.sample_temperature,
+                   proprio=proprio)
         if args.stop_at and step + 1 >= args.stop_at:
             print(f"stopping at step {step + 1}: --stop-at", flush=True)
             break
@@ -586,13 +613,15 @@ def main():
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
         "val_mean_error_mm": [round(float(e), 2) for e in off], "label_sigma": args.label_sigma,
         "parameters": n_params, "image": args.image, "patch": args.patch, "vision": vision, "text": text,
-        "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "torch": torch.__version__, "threads": torch.get_num_threads(), "state": args.state,
     }
-    export(model, args.out, q01, q99, mask, args.image, vision, text, summary, temperature=args.sample_temperature)
-    save_parity_sample(model, args.out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, args.image)
+    export(model, args.out, q01, q99, mask, args.image, vision, text, summary, temperature=args.sample_temperature,
+           proprio=proprio)
+    save_parity_sample(model, args.out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, args.image,
+                       state=tool_xyz if proprio else None, state_tokens=state_tokens)
 
 
-def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False, temperature=1.0):
+def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False, temperature=1.0, proprio=None):
     from safetensors.torch import save_file
     os.makedirs(out, exist_ok=True)
     model.sync_to_lm()
@@ -607,6 +636,9 @@ def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False
     save_file({k: v.detach().contiguous().to(torch.bfloat16) for k, v in sd.items()},
               os.path.join(out, "model.safetensors"), metadata={"format": "pt"})
     stats = {UNNORM_KEY: {"action": {"q01": q01.tolist(), "q99": q99.tolist(), "mask": mask.tolist()}}}
+    if proprio:
+        # OpenVLA's statistics keep a "proprio" entry per dataset; here it bins the state tokens.
+        stats[UNNORM_KEY]["proprio"] = {"q01": proprio["q01"], "q99": proprio["q99"]}
     config = {
         "model_type": "openvla", "architectures": ["OpenVLAForActionPrediction"],
         "vision_backbone_id": "siglip-vit-so400m", "llm_backbone_id": "llama2-7b-pure",
@@ -618,6 +650,9 @@ def export(model, out, q01, q99, mask, image, vision, text, summary, quiet=False
                         "rms_norm_eps": 1e-6, "tie_word_embeddings": False, **text},
         "norm_stats": stats,
     }
+    if proprio:
+        # SwiftVLA's key: the observation features whose tokens follow the prompt, in order.
+        config["state_features"] = proprio["features"]
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
     with open(os.path.join(out, "dataset_statistics.json"), "w") as f:
@@ -655,7 +690,8 @@ def load_exported(model, folder):
     model.sync_from_lm()
 
 
-def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, image, count=12):
+def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, tokens, loaded, image, count=12,
+                       state=None, state_tokens=None):
     """Validation frames (at full size, as PNG) with the tokens the exported bf16 weights choose in
     PyTorch: the Swift runtime must choose the same ones (Tests/PolicyTests)."""
     # Reload the exported (bf16-rounded) weights so the reference is exactly what ships.
@@ -672,14 +708,23 @@ def save_parity_sample(model, out, paths, frames, prompts, episode_of, val_idx, 
         with open(os.path.join(folder, f"{n:02d}.png"), "wb") as f:   # the recorded PNG, as it is
             f.write(Episode(paths[e]).frame_bytes(loaded[e][3]["kept_steps"][int(i - starts_of[e])]))
         pix = torch.from_numpy(frames[i:i + 1]).permute(0, 3, 1, 2).float().div(255).sub(0.5).div(0.5)
-        ids = list(prompts[e])
+        ids = list(prompts[e]) + (state_tokens[i].tolist() if state is not None else [])
+        prompt_length = len(ids)
         with torch.no_grad():
             for _ in range(tokens.shape[1]):
                 seq = torch.tensor([[ids[0]] + [0] * ((image // model.featurizer.patch_embed.patch_size[0]) ** 2) + ids[1:]])
                 logits = model(pix, model.slots(seq), torch.tensor([seq.shape[1] - 1]), 1, full=True)
                 ids.append(int(logits[0, 0].argmax()))
-        cases.append({"image": f"{n:02d}.png", "instruction": instruction,
-                      "tokens": ids[len(prompts[e]):], "recorded_tokens": tokens[i].tolist()})
+        case = {"image": f"{n:02d}.png", "instruction": instruction,
+                "tokens": ids[prompt_length:], "recorded_tokens": tokens[i].tolist()}
+        if state is not None:
+            # The joint positions recorded with the frame and the tool point numpy's forward
+            # kinematics made of them: the Swift kinematics must agree (SimulationWorldTests).
+            case["joint_names"] = Episode(paths[e]).meta["joint_names"]
+            case["joints"] = loaded[e][3]["joints"][int(i - starts_of[e])].tolist()
+            case["state"] = state[i].tolist()
+            case["state_tokens"] = state_tokens[i].tolist()
+        cases.append(case)
     with open(os.path.join(folder, "cases.json"), "w") as f:
         json.dump({"about": "PyTorch greedy action tokens of the exported weights on validation frames",
                    "cases": cases}, f, indent=1)

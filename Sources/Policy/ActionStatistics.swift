@@ -69,13 +69,19 @@ public struct ActionStatistics: Sendable, Equatable, Codable {
 }
 
 /// The statistics of every dataset a policy was trained on, keyed by dataset name
-/// (OpenVLA's `norm_stats`: `{dataset: {"action": {"q01", "q99", "mask", …}, …}}`).
+/// (OpenVLA's `norm_stats`: `{dataset: {"action": {"q01", "q99", "mask", …}, "proprio": {…}}}`).
 public struct DatasetStatistics: Sendable, Equatable {
     /// Action statistics by dataset name.
     public var actions: [String: ActionStatistics]
+    /// Proprioception statistics by dataset name, for the datasets whose `"proprio"` entry
+    /// has `q01` and `q99` (they bin the state tokens of a policy with `state_features`).
+    public var proprio: [String: ActionStatistics]
 
     /// Creates the table.
-    public init(actions: [String: ActionStatistics]) { self.actions = actions }
+    public init(actions: [String: ActionStatistics], proprio: [String: ActionStatistics] = [:]) {
+        self.actions = actions
+        self.proprio = proprio
+    }
 
     /// The dataset names, sorted.
     public var keys: [String] { actions.keys.sorted() }
@@ -83,20 +89,28 @@ public struct DatasetStatistics: Sendable, Equatable {
     /// Reads a `norm_stats` object (from config.json or dataset_statistics.json).
     public init(json: [String: Any], file: String) throws {
         var out: [String: ActionStatistics] = [:]
+        var proprio: [String: ActionStatistics] = [:]
         for (key, value) in json {
             guard let dataset = value as? [String: Any], let action = dataset["action"] as? [String: Any] else {
                 throw ActionStatisticsError.invalid(file: file, detail: "'\(key)' has no \"action\" object")
             }
-            func numbers(_ field: String) throws -> [Double] {
-                guard let list = action[field] as? [Any] else {
-                    throw ActionStatisticsError.invalid(file: file, detail: "'\(key).action.\(field)' is missing")
+            func numbers(_ field: String, of part: String = "action", in object: [String: Any]? = nil) throws -> [Double] {
+                guard let list = (object ?? action)[field] as? [Any] else {
+                    throw ActionStatisticsError.invalid(file: file, detail: "'\(key).\(part).\(field)' is missing")
                 }
                 return try list.map {
                     guard let n = $0 as? NSNumber else {
-                        throw ActionStatisticsError.invalid(file: file, detail: "'\(key).action.\(field)' holds a non-number")
+                        throw ActionStatisticsError.invalid(file: file, detail: "'\(key).\(part).\(field)' holds a non-number")
                     }
                     return n.doubleValue
                 }
+            }
+            if let p = dataset["proprio"] as? [String: Any], p["q01"] != nil || p["q99"] != nil {
+                let low = try numbers("q01", of: "proprio", in: p), high = try numbers("q99", of: "proprio", in: p)
+                guard low.count == high.count, !low.isEmpty else {
+                    throw ActionStatisticsError.invalid(file: file, detail: "'\(key).proprio' has q01 of \(low.count) and q99 of \(high.count) values")
+                }
+                proprio[key] = ActionStatistics(q01: low, q99: high)
             }
             let q01 = try numbers("q01"), q99 = try numbers("q99")
             guard q01.count == q99.count, !q01.isEmpty else {
@@ -113,6 +127,7 @@ public struct DatasetStatistics: Sendable, Equatable {
         }
         guard !out.isEmpty else { throw ActionStatisticsError.invalid(file: file, detail: "no datasets") }
         self.actions = out
+        self.proprio = proprio
     }
 
     /// The statistics for `key`, or the only dataset's when `key` is nil (as OpenVLA's `_check_unnorm_key`).

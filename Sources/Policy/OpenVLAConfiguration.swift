@@ -39,6 +39,11 @@ public struct OpenVLAConfiguration: Sendable {
     /// How the action tokens are chosen, from `generation_config.json` as transformers'
     /// `generate` reads it: greedy unless `do_sample` is true.
     public var decoding: Decoding
+    /// The observation features the policy reads besides the image (SwiftVLA's
+    /// `state_features` key; empty for OpenVLA, which reads none), e.g. `["tool.x", "tool.y",
+    /// "tool.z"]`: each value is normalised with the dataset's `proprio` q01/q99 and binned
+    /// like an action, and the tokens follow the prompt. See ``VLAPolicy/stateFeatures``.
+    public var stateFeatures: [String]
 
     /// How action tokens are chosen.
     public struct Decoding: Sendable, Equatable {
@@ -109,6 +114,14 @@ public struct OpenVLAConfiguration: Sendable {
         }
         prompt = .openVLA
         if let p = json["prompt_template"] as? String { prompt.template = p }
+        if let f = json["state_features"] {
+            guard let names = f as? [String], !names.isEmpty else {
+                throw ModelConfigurationError.invalid(file: file, field: "state_features", detail: "must be a non-empty list of feature names, e.g. [\"tool.x\", \"tool.y\", \"tool.z\"]")
+            }
+            stateFeatures = names
+        } else {
+            stateFeatures = []
+        }
         preprocessing = try Self.readPreprocessing(directory: directory, json: json, vision: vision)
         decoding = try Self.readDecoding(directory: directory)
     }

@@ -35,7 +35,7 @@ extension VLAPolicy {
         let blank = Image(width: size, height: size, format: .rgb, pixels: [UInt8](repeating: 128, count: size * size * 3))
         return try (0..<count).map { _ in
             let t0 = Timestamp.now()
-            _ = try predictAction(image: blank, instruction: instruction)
+            _ = try predictAction(image: blank, instruction: instruction, state: centralState)
             return Timestamp.now().seconds(since: t0)
         }
     }

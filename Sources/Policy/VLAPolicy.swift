@@ -13,17 +13,25 @@ public enum PolicyError: Error, Equatable, CustomStringConvertible {
     case promptTooLong(tokens: Int, maximum: Int)
     /// The tokenizer and the model disagree.
     case tokenizerMismatch(detail: String)
+    /// The model reads the arm's state (``VLAPolicy/stateFeatures``) and the call gave none.
+    case stateRequired(model: String, features: [String])
+    /// The state given does not fit the model's features (wrong count or not finite).
+    case invalidState(model: String, features: [String], values: [Double])
 
     public var description: String {
         switch self {
         case let .noStatistics(model): return "\(model): no dataset statistics (norm_stats in config.json or dataset_statistics.json) to un-normalise actions with"
         case let .promptTooLong(tokens, maximum): return "the prompt has \(tokens) tokens; this policy takes at most \(maximum) — shorten the instruction"
         case let .tokenizerMismatch(detail): return "tokenizer and model disagree: \(detail)"
+        case let .stateRequired(model, features):
+            return "\(model): this policy reads the arm's state (\(features.joined(separator: ", "))) besides the image; give their values as state (vla act: --state)"
+        case let .invalidState(model, features, values):
+            return "\(model): the state must be \(features.count) finite values (\(features.joined(separator: ", "))), got \(values)"
         }
     }
 }
 
-/// How long each stage of one ``VLAPolicy/predictAction(image:instruction:unnormKey:)`` took, in seconds.
+/// How long each stage of one ``VLAPolicy/predictAction(image:instruction:state:unnormKey:)`` took, in seconds.
 public struct PolicyTiming: Sendable, Equatable, Codable {
     /// Resize and normalise the image.
     public var preprocess: Double = 0
@@ -52,6 +60,8 @@ public struct PolicyOutput: Sendable {
     public var unnormKey: String
     /// Per-stage latency.
     public var timing: PolicyTiming
+    /// The tokens the state was given to the model as (empty for a policy without ``VLAPolicy/stateFeatures``).
+    public var stateTokens: [Int] = []
 }
 
 /// A vision-language-action policy in the RT-2/OpenVLA style: an image and an
@@ -64,6 +74,11 @@ public struct PolicyOutput: Sendable {
 /// {instruction}?\nOut:` plus the empty SentencePiece token, the image features placed
 /// right after BOS, greedy decoding of one token per action dimension, de-tokenisation
 /// into bin centres and un-normalisation with the chosen dataset's statistics.
+///
+/// A SwiftVLA-trained policy may also read the arm's state (``stateFeatures``, from
+/// config.json's `state_features`): its values, binned as actions are with the dataset's
+/// `proprio` statistics, follow the prompt as tokens. Pass them as `state`
+/// (``StateFeatures`` in the VLA module computes them from an arm's joint positions).
 ///
 /// ```swift
 /// let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: "Models/sim-tabletop-vla"))
@@ -92,6 +107,22 @@ public final class VLAPolicy: @unchecked Sendable {
     public var constrainedDecoding = false
     /// The statistics key used when a call gives none.
     public var defaultUnnormKey: String?
+    /// The observation features this policy reads besides the image, in order (config.json's
+    /// `state_features`; empty for OpenVLA checkpoints): `tool.x`, `tool.y`, `tool.z` are the
+    /// tool point in metres in the arm's base frame, `<joint>.pos` a joint's position
+    /// (radians; gripper 0…1). ``predictAction(image:instruction:state:unnormKey:)`` then
+    /// needs their values: each is normalised with the dataset's `proprio` q01/q99, binned
+    /// as an action value is, and its token appended to the prompt.
+    public var stateFeatures: [String] { configuration.stateFeatures }
+
+    /// The middle of the training data's state range (halfway between the `proprio` q01
+    /// and q99 of the default statistics), for timing a step with no arm; nil when the
+    /// policy reads no state.
+    public var centralState: [Double]? {
+        guard !stateFeatures.isEmpty, let stats = configuration.statistics,
+              let key = try? stats.statistics(for: defaultUnnormKey).key, let p = stats.proprio[key] else { return nil }
+        return zip(p.q01, p.q99).map { ($0 + $1) / 2 }
+    }
     /// How the action tokens are chosen; from the folder's `generation_config.json`
     /// (greedy when it does not ask for sampling, as in OpenVLA). A temperature above 0
     /// draws each token from the action tokens' probabilities with the logits divided by
@@ -142,6 +173,15 @@ public final class VLAPolicy: @unchecked Sendable {
             throw ActionStatisticsError.invalid(file: modelDirectory.path, detail: "the datasets have different action dimensions \(dims.sorted()); give an unnorm key")
         }
         actionDimension = dimension
+        if !c.stateFeatures.isEmpty {
+            for key in unnormKey.map({ [$0] }) ?? stats.keys {
+                guard let p = stats.proprio[key], p.dimension == c.stateFeatures.count else {
+                    throw ActionStatisticsError.invalid(
+                        file: modelDirectory.appendingPathComponent("config.json").path,
+                        detail: "state_features names \(c.stateFeatures.count) features but '\(key)' has \(stats.proprio[key].map { "\($0.dimension)-value" } ?? "no") proprio q01/q99 to bin them with")
+                }
+            }
+        }
         let checkpoint = try SafeTensorsCheckpoint(directory: modelDirectory)
         progress?(1, 4)
         let backbone = try PrismaticVisionBackbone(configuration: c.vision, checkpoint: checkpoint)
@@ -178,20 +218,41 @@ public final class VLAPolicy: @unchecked Sendable {
         return ids
     }
 
+    /// The tokens a state is given to the model as: each value normalised with the dataset's
+    /// `proprio` q01/q99 to [-1, 1] (clipped) and binned as an action value is.
+    /// - Throws: ``PolicyError/invalidState(model:features:values:)`` for a wrong count or a
+    ///   value that is not finite; ``ActionStatisticsError`` for a wrong key.
+    public func stateTokens(for state: [Double], unnormKey: String? = nil) throws -> [Int] {
+        guard state.count == stateFeatures.count, state.allSatisfy(\.isFinite) else {
+            throw PolicyError.invalidState(model: directory.path, features: stateFeatures, values: state)
+        }
+        let (key, _) = try configuration.statistics!.statistics(for: unnormKey ?? defaultUnnormKey)
+        guard let p = configuration.statistics!.proprio[key] else { return [] }
+        return actionTokenizer.tokens(for: p.normalize(state))
+    }
+
     /// Predicts the action for one image and instruction.
     ///
     /// - Parameters:
     ///   - image: The camera image, any size, RGB or BGR (OpenCV's order is converted).
     ///   - instruction: What the robot should do, e.g. "put the red block in the bowl".
+    ///   - state: The values of ``stateFeatures`` observed with the image (required when the
+    ///     policy has any; ignored otherwise), e.g. the tool point in metres.
     ///   - unnormKey: The dataset statistics to use (default: ``defaultUnnormKey``).
     /// - Returns: The action, its tokens and a timing breakdown.
-    /// - Throws: ``ActionStatisticsError`` for a wrong key, ``PolicyError/promptTooLong(tokens:maximum:)``.
-    public func predictAction(image: Image, instruction: String, unnormKey: String? = nil) throws -> PolicyOutput {
+    /// - Throws: ``ActionStatisticsError`` for a wrong key, ``PolicyError/promptTooLong(tokens:maximum:)``,
+    ///   ``PolicyError/stateRequired(model:features:)`` or ``PolicyError/invalidState(model:features:values:)``.
+    public func predictAction(image: Image, instruction: String, state: [Double]? = nil, unnormKey: String? = nil) throws -> PolicyOutput {
         lock.lock()
         defer { lock.unlock() }
         let (key, stats) = try configuration.statistics!.statistics(for: unnormKey ?? defaultUnnormKey)
         guard stats.dimension == actionDimension else {
             throw ActionStatisticsError.invalid(file: directory.path, detail: "'\(key)' has \(stats.dimension) action dimensions, the policy was set up for \(actionDimension)")
+        }
+        var stateIDs: [Int] = []
+        if !stateFeatures.isEmpty {
+            guard let state else { throw PolicyError.stateRequired(model: directory.path, features: stateFeatures) }
+            stateIDs = try stateTokens(for: state, unnormKey: key)
         }
         var timing = PolicyTiming()
         var t0 = Timestamp.now()
@@ -213,7 +274,7 @@ public final class VLAPolicy: @unchecked Sendable {
         t1 = Timestamp.now(); timing.vision = t1.seconds(since: t0); t0 = t1
 
         // 3. [emb(BOS), patches, emb(rest of prompt)] → decoder (PrismaticForConditionalGeneration.forward).
-        let ids = promptTokens(for: instruction)
+        let ids = promptTokens(for: instruction) + stateIDs
         guard ids.count <= maxPromptTokens else { throw PolicyError.promptTooLong(tokens: ids.count, maximum: maxPromptTokens) }
         let d = configuration.text.hiddenSize, p = configuration.vision.patchCount
         let table = language.model.embedding
@@ -248,7 +309,8 @@ public final class VLAPolicy: @unchecked Sendable {
             let slice = Array(normalized[(k * actionDimension)..<((k + 1) * actionDimension)])
             return RobotAction(space: space, names: names, values: stats.unnormalize(slice), timestamp: t1)
         }
-        return PolicyOutput(actions: actions, tokens: tokens, normalized: normalized, unnormKey: key, timing: timing)
+        return PolicyOutput(actions: actions, tokens: tokens, normalized: normalized, unnormKey: key, timing: timing,
+                            stateTokens: stateIDs)
     }
 
     /// Draws one action token from softmax(logits / temperature) over the action tokens.

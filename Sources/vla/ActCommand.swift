@@ -38,6 +38,10 @@ struct ActCommand: ParsableCommand {
     @Flag(help: "Only let the decoder choose action tokens (RT-2's constrained decoding); off matches OpenVLA.")
     var constrained = false
 
+    @Option(help: ArgumentHelp("The arm's state, for a model that reads one (config.json state_features), as comma-separated values in that order, e.g. the tool point in metres: --state 0.02,-0.18,0.06.",
+                               valueName: "v1,v2,..."))
+    var state: String?
+
     @OptionGroup var threading: ThreadOptions
     @OptionGroup var decodingOptions: DecodingOptions
 
@@ -56,14 +60,24 @@ struct ActCommand: ParsableCommand {
         policy.constrainedDecoding = constrained
         decodingOptions.apply(to: policy, seed: 0)
         let out: PolicyOutput
-        do { out = try policy.predictAction(image: picture, instruction: instruction) } catch { throw fail(error) }
+        var values: [Double]?
+        if let state {
+            values = try state.split(separator: ",").map {
+                guard let v = Double($0.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--state: '\($0)' is not a number")
+                }
+                return v
+            }
+        }
+        do { out = try policy.predictAction(image: picture, instruction: instruction, state: values) } catch { throw fail(error) }
         let ms = { (s: Double) in (s * 1e5).rounded() / 100 }
-        let json: [String: Any] = [
+        var json: [String: Any] = [
             "action": out.action.values, "names": out.action.names, "tokens": out.tokens,
             "normalized": out.normalized, "unnorm_key": out.unnormKey,
             "timing_ms": ["preprocess": ms(out.timing.preprocess), "vision": ms(out.timing.vision),
                           "prefill": ms(out.timing.prefill), "decode": ms(out.timing.decode), "total": ms(out.timing.total)],
         ]
+        if !policy.stateFeatures.isEmpty { json["state_features"] = policy.stateFeatures; json["state_tokens"] = out.stateTokens }
         let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }

@@ -75,10 +75,10 @@ extension BenchCommand {
                 var pixels = [UInt8](repeating: 0, count: 640 * 480 * 3)
                 for i in pixels.indices { pixels[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 13) }
                 let image = Image(width: 640, height: 480, format: .bgr, pixels: pixels)
-                _ = try policy.predictAction(image: image, instruction: "put the red block in the bowl")
+                _ = try policy.predictAction(image: image, instruction: "put the red block in the bowl", state: policy.centralState)
                 var timings: [PolicyTiming] = []
                 for _ in 0..<repeats {
-                    timings.append(try policy.predictAction(image: image, instruction: "put the red block in the bowl").timing)
+                    timings.append(try policy.predictAction(image: image, instruction: "put the red block in the bowl", state: policy.centralState).timing)
                 }
                 let median = timings.sorted { $0.total < $1.total }[timings.count / 2]
                 let ms = { (s: Double) in (s * 1e5).rounded() / 100 }

@@ -139,7 +139,11 @@ struct EvalCommand: ParsableCommand {
                         let t0 = Timestamp.now()
                         let action: RobotAction
                         if let policy {
-                            action = try policy.predictAction(image: frame.image, instruction: instruction ?? simTask.instruction).action
+                            // Only a policy that reads the arm's state costs a joint read per step.
+                            let state = policy.stateFeatures.isEmpty ? nil : try StateFeatures.values(
+                                policy.stateFeatures, joints: try world.arm.observe(), kinematics: world.kinematics, armName: world.arm.name)
+                            action = try policy.predictAction(image: frame.image, instruction: instruction ?? simTask.instruction,
+                                                              state: state).action
                         } else {
                             action = scripted.action(for: world.scene, task: simTask, timestamp: frame.timestamp)
                         }

@@ -80,10 +80,21 @@ struct ReplayCommand: ParsableCommand {
         let bar = ProgressBar("replaying \(reader.url.lastPathComponent)", total: count)
         do {
             let stats = try policy.configuration.statistics!.statistics(for: unnormKey).statistics
+            // A policy that reads the arm's state gets the recorded joint positions (the tool
+            // point by the recorded arm profile's kinematics: SO-101 for so101 profiles).
+            let kinematics = (reader.metadata.armProfile ?? "").hasPrefix("so101") ? try SerialChainKinematics.so101() : nil
             for i in 0..<count {
                 let step = try reader.step(at: i)
                 guard let action = step.action, let frame = try reader.frame(at: i) else { continue }
-                let out = try policy.predictAction(image: frame.image, instruction: instruction, unnormKey: unnormKey)
+                var state: [Double]?
+                if !policy.stateFeatures.isEmpty {
+                    guard let joints = step.observation else {
+                        throw ValidationError("\(reader.url.path): step \(i) has no recorded joint state, and \(model) reads the arm's state (\(policy.stateFeatures.joined(separator: ", ")))")
+                    }
+                    state = try StateFeatures.values(policy.stateFeatures, joints: joints, kinematics: kinematics,
+                                                     armName: reader.metadata.arm ?? reader.metadata.armProfile ?? "the recorded arm")
+                }
+                let out = try policy.predictAction(image: frame.image, instruction: instruction, state: state, unnormKey: unnormKey)
                 guard action.values.count == out.action.values.count else {
                     throw ValidationError("the episode's actions have \(action.values.count) dimensions, the policy's \(out.action.values.count)")
                 }

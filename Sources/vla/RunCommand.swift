@@ -291,7 +291,9 @@ struct RunCommand: ParsableCommand {
                 var tokens: [Int]?
                 var timings: [String: Double] = [:]
                 if let policy {
-                    let out = try policy.predictAction(image: frame.image, instruction: said)
+                    let state = try StateFeatures.values(policy.stateFeatures, joints: observation, kinematics: world.kinematics,
+                                                         armName: world.arm.name)
+                    let out = try policy.predictAction(image: frame.image, instruction: said, state: state)
                     action = out.action
                     tokens = out.tokens
                     timings = ["preprocess": out.timing.preprocess, "vision": out.timing.vision,
@@ -402,6 +404,11 @@ struct RunCommand: ParsableCommand {
         do {
             camera = OpenCVCamera(CameraConfiguration(source: try CameraSource(spec: cameraSpec), loop: true))
             servoArm = ServoArm(profile: try ArmProfile.load(parts[0]), port: parts[1])
+            // A policy that reads the arm's state must be able to get it on this arm (before
+            // anything moves): the tool point needs the profile's kinematics.
+            _ = try StateFeatures.values(policy.stateFeatures,
+                                         joints: JointPositions(names: servoArm.jointNames, values: servoArm.jointNames.map { _ in 0 }),
+                                         kinematics: servoArm.kinematics, armName: servoArm.name)
             // connect() installs the handlers that make the arm safe on Ctrl-C, SIGTERM and exit;
             // the first signal then lets this loop close the episode as interrupted (a second one
             // ends the process at once).
@@ -439,7 +446,9 @@ struct RunCommand: ParsableCommand {
                     recorder = try AnnotatedVideo(path: video, size: PixelSize(width: frame.image.width, height: frame.image.height), fps: hz)
                 }
                 let observation = try servoArm.observe()
-                let out = try policy.predictAction(image: frame.image, instruction: said)
+                let state = try StateFeatures.values(policy.stateFeatures, joints: observation, kinematics: servoArm.kinematics,
+                                                     armName: servoArm.name)
+                let out = try policy.predictAction(image: frame.image, instruction: said, state: state)
                 fallBackIfSlow(step: out.timing.total, usual: usualStep, period: period)
                 let sent: SentAction
                 do { sent = try servoArm.send(out.action) } catch ArmError.interrupted { hardwareOutcome = .interrupted; break }

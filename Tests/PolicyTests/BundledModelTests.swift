@@ -16,6 +16,10 @@ struct BundledModelTests {
         var instruction: String
         var tokens: [Int]
         var recorded_tokens: [Int]
+        /// The tool point (metres) recorded with the frame, for a model that reads it.
+        var state: [Double]?
+        /// The tokens numpy binned that state into.
+        var state_tokens: [Int]?
     }
     struct Cases: Decodable { var cases: [Case] }
 
@@ -34,7 +38,9 @@ struct BundledModelTests {
         var same = 0, tokenMismatches: [String] = []
         for c in cases {
             let image = try Image(contentsOfFile: folder.appendingPathComponent(c.image).path)
-            let out = try policy.predictAction(image: image, instruction: c.instruction)
+            #expect((c.state != nil) == !policy.stateFeatures.isEmpty, "\(c.image): a state in the sample iff the model reads one")
+            let out = try policy.predictAction(image: image, instruction: c.instruction, state: c.state)
+            #expect(out.stateTokens == (c.state_tokens ?? []), "\(c.image): state binned differently from numpy")
             #expect(out.tokens.count == c.tokens.count)
             if out.tokens == c.tokens { same += 1 } else { tokenMismatches.append("\(c.image): swift \(out.tokens) torch \(c.tokens)") }
         }
