@@ -9,26 +9,9 @@ import TestSupport
 /// dataset statistics `proprio`): made here from the tiny random OpenVLA by adding the two keys.
 @Suite("Policies that read the arm's state")
 struct StateInputTests {
-    /// A copy of Models/tiny-random-openvla whose config names three state features and
-    /// whose statistics bin them over [0, 1] (or `proprio` as given; nil: none).
     static func model(features: String = #"["tool.x", "tool.y", "tool.z"]"#,
                       proprio: String? = #"{"q01": [0, 0, 0], "q99": [1, 1, 1]}"#) throws -> URL {
-        let source = TestSupport.repositoryRoot.appendingPathComponent("Models/tiny-random-openvla")
-        let dir = try TestSupport.temporaryDirectory("state-model")
-        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
-            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
-        }
-        let configURL = dir.appendingPathComponent("config.json")
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
-        config["state_features"] = try JSONSerialization.jsonObject(with: Data(features.utf8), options: .fragmentsAllowed)
-        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        let statsURL = dir.appendingPathComponent("dataset_statistics.json")
-        var stats = try JSONSerialization.jsonObject(with: Data(contentsOf: statsURL)) as! [String: [String: Any]]
-        if let proprio {
-            stats["sim_tabletop"]!["proprio"] = try JSONSerialization.jsonObject(with: Data(proprio.utf8))
-        }
-        try JSONSerialization.data(withJSONObject: stats).write(to: statsURL)
-        return dir
+        try TestSupport.stateModel(features: features, proprio: proprio)
     }
 
     static let image = Image(width: 64, height: 48, format: .rgb, pixels: (0..<(64 * 48 * 3)).map { UInt8(truncatingIfNeeded: $0 &* 37) })

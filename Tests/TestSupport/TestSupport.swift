@@ -17,6 +17,29 @@ public enum TestSupport {
     /// The repository root.
     public static let repositoryRoot: URL = fixtures.deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A copy of Models/tiny-random-openvla that reads the arm's state: its config names
+    /// `features` (JSON) as `state_features` and its statistics give them `proprio` q01/q99
+    /// (JSON; nil: none), binning each over [0, 1] by default.
+    public static func stateModel(features: String = #"["tool.x", "tool.y", "tool.z"]"#,
+                                  proprio: String? = #"{"q01": [0, 0, 0], "q99": [1, 1, 1]}"#) throws -> URL {
+        let source = repositoryRoot.appendingPathComponent("Models/tiny-random-openvla")
+        let dir = try temporaryDirectory("state-model")
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
+        let configURL = dir.appendingPathComponent("config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+        config["state_features"] = try JSONSerialization.jsonObject(with: Data(features.utf8), options: .fragmentsAllowed)
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        let statsURL = dir.appendingPathComponent("dataset_statistics.json")
+        var stats = try JSONSerialization.jsonObject(with: Data(contentsOf: statsURL)) as! [String: [String: Any]]
+        if let proprio {
+            for key in stats.keys { stats[key]!["proprio"] = try JSONSerialization.jsonObject(with: Data(proprio.utf8)) }
+        }
+        try JSONSerialization.data(withJSONObject: stats).write(to: statsURL)
+        return dir
+    }
+
     /// A fresh empty folder for one test, under `$TMPDIR/swiftvla-tests/<pid>/`.
     ///
     /// The folders of a test run stay after it (to look into a failure) until the next

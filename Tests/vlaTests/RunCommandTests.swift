@@ -540,8 +540,10 @@ struct EvalCommandTests {
             .appendingPathComponent(folder + "cases.json"))) as? [String: Any])["cases"] as? [[String: Any]]
         let c = try #require(cases?.first)
         let image = folder + (c["image"] as! String), instruction = c["instruction"] as! String
+        // A model that reads the arm's state gets the one recorded with the frame.
+        let state = (c["state"] as? [Double]).map { ["--state", $0.map { "\($0)" }.joined(separator: ",")] } ?? []
         func tokens(_ extra: [String]) throws -> [Int] {
-            let r = try VLABinary.run(["act", "--image", image, "--instruction", instruction, "--model", "Models/sim-tabletop-vla"] + extra)
+            let r = try VLABinary.run(["act", "--image", image, "--instruction", instruction, "--model", "Models/sim-tabletop-vla"] + state + extra)
             #expect(r.status == 0, "\(r.stderr)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             return try #require(json["tokens"] as? [Int])
