@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(name: "SimulationWorldTests", dependencies: ["Simulation", "TestSupport"]),
         .testTarget(name: "PerceptionTests", dependencies: ["Perception", "TestSupport"]),
-        .testTarget(name: "ActuationTests", dependencies: ["Actuation", "TestSupport"]),
+        .testTarget(name: "ActuationTests", dependencies: ["Actuation", "Tensors", "TestSupport"]),
         .testTarget(name: "EpisodesTests", dependencies: ["Episodes", "TestSupport", "EpisodeSamples", "crash-writer"]),
         .testTarget(name: "vlaTests", dependencies: ["TestSupport"]),
     ],

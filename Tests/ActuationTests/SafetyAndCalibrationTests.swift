@@ -1,19 +1,8 @@
 import Foundation
 import RobotCore
+import Tensors   // SplitMix64: a seeded generator, so property tests are repeatable
 import Testing
 @testable import Actuation
-
-/// A small deterministic generator, so property tests are repeatable.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct SafetyPropertyTests {
     static let limits = SafetyLimits(joints: [
@@ -24,7 +13,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
     func randomCommandStreamsStayInsideLimits(seed: UInt64) {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let names = ["a", "b", "g"]
         var current = JointPositions(names: names, values: [0, 0, 0.5])
         for _ in 0..<2000 {
@@ -173,7 +162,7 @@ struct SplitMix64: RandomNumberGenerator {
 @Suite struct KinematicsTests {
     @Test func inverseRecoversReachablePoses() throws {
         let k = try SerialChainKinematics.so101()
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         let limits: [ClosedRange<Double>] = [-1.9...1.9, -1.7...1.7, -1.6...1.6, -1.6...1.6, -2.7...2.7]
         for _ in 0..<20 {
             let q = limits.map { Double.random(in: ($0.lowerBound * 0.6)...($0.upperBound * 0.6), using: &rng) }

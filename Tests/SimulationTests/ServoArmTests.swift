@@ -275,17 +275,6 @@ import Testing
 /// NaN, unknown spaces of magnitude) sent to an arm on the simulator never produce a
 /// goal outside the limits or further than one step from where the arm was.
 @Suite struct ArmSafetyPropertyTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [("so101-follower", 11 as UInt64), ("koch-follower", 12)])
     func randomStreamsStayInsideLimits(name: String, seed: UInt64) throws {
         // Slow servos (20 ticks/s), so the arm barely moves between the read here and
@@ -293,7 +282,7 @@ import Testing
         let (sim, arm) = try ServoArmTests.make(name, speed: 20)
         try arm.connect()
         defer { try? arm.disconnect(); withExtendedLifetime(sim) {} }
-        var rng = SplitMix64(state: seed)
+        var rng = SeededRandom(seed: seed)
         let limits = arm.safetyLimits
         for _ in 0..<60 {
             let before = try arm.observe()
