@@ -38,7 +38,8 @@ struct ActCommand: ParsableCommand {
     @Flag(help: "Only let the decoder choose action tokens (RT-2's constrained decoding); off matches OpenVLA.")
     var constrained = false
 
-    @Option(help: ArgumentHelp("The arm's state, for a model that reads one (config.json state_features), as comma-separated values in that order, e.g. the tool point in metres: --state 0.02,-0.18,0.06.",
+    // .unconditional: a state often starts with a minus sign (-0.02,...), which is a value here, not an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("The arm's state, for a model that reads one (config.json state_features), as comma-separated values in that order, e.g. the tool point in metres: --state 0.02,-0.18,0.06.",
                                valueName: "v1,v2,..."))
     var state: String?
 

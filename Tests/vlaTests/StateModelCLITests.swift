@@ -17,6 +17,9 @@ struct StateModelCLITests {
         #expect(bad.status != 0 && bad.stderr.contains("'zero'"), "\(bad.stderr)")
         let short = try VLABinary.run(["act", "--model", model, "--image", image, "--instruction", "x", "--state", "0.1,0.2"])
         #expect(short.status == 1 && short.stderr.contains("3 finite values"), "\(short.stderr)")
+        // A leading minus sign is a value (clipped to q01 here), not an option.
+        let negative = try VLABinary.run(["act", "--model", model, "--image", image, "--instruction", "x", "--state", "-0.5,0.5,1"])
+        #expect(negative.status == 0, "\(negative.stderr)")
         let r = try VLABinary.run(["act", "--model", model, "--image", image, "--instruction", "x", "--state", "0,0.5,1"])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
