@@ -78,11 +78,12 @@ public struct PolicyOutput: Sendable {
 /// A SwiftVLA-trained policy may also read the arm's state (``stateFeatures``, from
 /// config.json's `state_features`): its values, binned as actions are with the dataset's
 /// `proprio` statistics, follow the prompt as tokens. Pass them as `state`
-/// (``StateFeatures`` in the VLA module computes them from an arm's joint positions).
+/// (`StateFeatures`, in Actuation and `import VLA`, computes them from an arm's joint positions).
 ///
 /// ```swift
 /// let policy = try VLAPolicy(modelDirectory: URL(fileURLWithPath: "Models/sim-tabletop-vla"))
-/// let out = try policy.predictAction(image: frame.image, instruction: "go to the red cup")
+/// // This model also reads the tool point (policy.stateFeatures), in metres.
+/// let out = try policy.predictAction(image: frame.image, instruction: "go to the red cup", state: [0.0, -0.18, 0.06])
 /// print(out.action, out.timing.total)
 /// ```
 ///

@@ -24,14 +24,16 @@ struct RunCommand: ParsableCommand {
         The policy is an OpenVLA-layout model (--model, default Models/sim-tabletop-vla: a \
         small model trained on the simulator's reach and push demonstrations and on DAgger \
         data; it reaches the named object on 100% of new layouts, also when phrased in \
-        words it never saw, pushes in 87% and was not trained to pick, see \
+        words it never saw, pushes in 96% and was not trained to pick, see \
         Models/README.md), or the \
         simulator's scripted expert (--expert), which solves every task family and records \
         demonstrations. A model samples its action tokens if its generation_config.json \
         says so (the bundled one does, at temperature 1.0), seeded by the layout and task so \
         a run repeats exactly; --temperature 0 takes the most likely token. The \
         default layout seed, 100000, is where evaluations start, apart from the seeds \
-        demonstrations are recorded with (`vla record` starts at 1).
+        demonstrations are recorded with (`vla record` starts at 1). A model whose \
+        config.json names state_features (the bundled one reads the tool point) gets them \
+        every step from the joint positions just read, by the arm profile's kinematics.
 
         Without --threads, a few policy steps are timed before the arm is connected: if a \
         step takes over half the control period with several BLAS threads and one thread \

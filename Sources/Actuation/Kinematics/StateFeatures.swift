@@ -24,8 +24,8 @@ public enum StateFeatureError: Error, Equatable, CustomStringConvertible {
 /// The values of a policy's state features (``VLAPolicy/stateFeatures``), observed on an arm.
 ///
 /// ```swift
-/// let q = try arm.observe()
-/// let state = try StateFeatures.values(policy.stateFeatures, joints: q, kinematics: arm.kinematics)
+/// let q = try servoArm.observe()
+/// let state = try StateFeatures.values(policy.stateFeatures, joints: q, kinematics: servoArm.kinematics)
 /// let out = try policy.predictAction(image: frame.image, instruction: said, state: state)
 /// ```
 public enum StateFeatures {
