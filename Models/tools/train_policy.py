@@ -571,8 +571,11 @@ def main():
             loss = loss + args.gripper_weight * grip_loss
             grip_losses.append(grip_loss.item())
         if ok.any():
-            # Where the named object is: at the last three prompt positions ("…Out:▁").
-            near_end = place_guess[rows, starts[:, None] - torch.arange(3)[None, :]]
+            # Where the named object is: at the last three prompt positions ("…Out:▁"), before
+            # any state tokens. Those positions cannot see the state (causal attention), so the
+            # grounding they learn is the one a policy without state learns.
+            n_state = state_tokens.shape[1]
+            near_end = place_guess[rows, starts[:, None] - n_state - torch.arange(3)[None, :]]
             place_err = ((near_end - place[:, None, :]) ** 2).mean((1, 2))
             place_loss = (place_err * ok).sum() / ok.sum()
             patch_loss = nn.functional.cross_entropy(what[ok].reshape(-1, what.shape[-1]), labels[ok].reshape(-1))
