@@ -127,13 +127,14 @@ def layout_targets(extra, width, steps, grid, early):
     """From the layout `vla record` writes into the metadata (objects with their pixel in the
     recorded frame, and the target's id): per step, the label of every image patch (0: no
     object centre near it, else 1 + colour × 3 + shape), the target's position on the table
-    (x, y in decimetres) and whether these labels hold (the objects have not moved yet:
-    the first `early` steps of a pick, every step of a reach)."""
+    (x, y in decimetres), the target's patch label and whether these labels hold (the objects
+    have not moved yet: the first `early` steps of a pick, every step of a reach)."""
     labels = np.zeros((steps, grid * grid), dtype=np.int64)
     target = np.zeros((steps, 2), dtype=np.float32)
+    named = np.zeros(steps, dtype=np.int64)
     valid = np.zeros(steps, dtype=bool)
     if "layout" not in extra or "target_id" not in extra:
-        return labels, target, valid
+        return labels, target, valid, named
     objects = json.loads(extra["layout"])
     cell = width / grid
     centres = (np.arange(grid) + 0.5) * cell
@@ -142,20 +143,25 @@ def layout_targets(extra, width, steps, grid, early):
     for o in objects:
         d = np.hypot(px - o["pixel"][0], py - o["pixel"][1]).reshape(-1)
         near = (d < 0.75 * cell) & (d < best)
-        labels[:, near] = 1 + COLORS.index(o["color"]) * len(SHAPES) + SHAPES.index(o["shape"])
+        label = 1 + COLORS.index(o["color"]) * len(SHAPES) + SHAPES.index(o["shape"])
+        labels[:, near] = label
         best = np.where(near, d, best)
         if o["id"] == int(extra["target_id"]):
             target[:] = np.array(o["position"][:2], dtype=np.float32) * 10
+            named[:] = label
     valid[:] = True
     if extra.get("task") != "reach":
         valid[early:] = False
-    return labels, target, valid
+    return labels, target, valid, named
 
 
 def prompt_ids(tok, instruction):
     """OpenVLA's prompt, as VLAPolicy builds it: lower-cased instruction, "▁" appended."""
     ids = tok.encode(f"In: What action should the robot take to {instruction.lower()}?\nOut:").ids
     return ids if ids[-1] == SPACE else ids + [SPACE]
+
+
+ATTEND_LAYER = 2      # the decoder layer whose head 0 --attend-weight supervises
 
 
 class Policy(nn.Module):
@@ -243,17 +249,20 @@ class Policy(nn.Module):
         feats = self.featurizer.get_intermediate_layers(pixels, n={len(self.featurizer.blocks) - 2})[0]
         return self.fc2(nn.functional.gelu(self.fc1(feats)))
 
-    def forward(self, pixels, slots, starts, n_actions, aux=False, full=False):
+    def forward(self, pixels, slots, starts, n_actions, aux=False, full=False, queries=None, named=None):
         """slots: [B, L] = BOS, P placeholder slots, prompt[1:], actions[:-1], right padding, as
         rows of the compact embedding (`slots`). Returns the logits of the 256 action tokens
         (token 32000 − 256 + k at index k) followed by the one logit every other token shares
         (with full, the whole vocabulary's logits) that predict the n_actions action tokens of
-        every row (and, with aux, the training-only heads' guesses)."""
+        every row (and, with aux, the training-only heads' guesses and, for `queries` [B, Q]
+        positions and `named` [B, P] patches, −log of the attention mass that head 0 of decoder
+        layer ATTEND_LAYER puts on those patches from each query)."""
         p = self.patches(pixels)
         emb = self.embed(slots)
         x = torch.cat([emb[:, :1], p, emb[:, 1 + p.shape[1]:]], dim=1)
         # Causal attention: the real tokens come first, so the right padding never reaches them.
-        h = self.lm.model(inputs_embeds=x).last_hidden_state
+        out = self.lm.model(inputs_embeds=x, output_hidden_states=aux)
+        h = out.last_hidden_state
         rows = torch.arange(slots.shape[0])[:, None]
         cols = starts[:, None] + torch.arange(n_actions)[None, :]
         last = h[rows, cols]
@@ -267,7 +276,35 @@ class Policy(nn.Module):
         # one that predicts action 0: once the object's words are read, each can say where it is.
         pos = torch.arange(h.shape[1])[None, :]
         mask = (pos >= 1 + p.shape[1]) & (pos <= starts[:, None])
-        return logits, self.aux(h), mask, self.where(h), self.what(p), self.grip(h)
+        attend = None
+        if queries is not None:
+            attend = self.attention_nll(out.hidden_states[ATTEND_LAYER], queries, named, p.shape[1])
+        return logits, self.aux(h), mask, self.where(h), self.what(p), self.grip(h), attend
+
+    def attention_nll(self, hidden, queries, named, n_patches):
+        """−log of the attention probability mass that head 0 of decoder layer ATTEND_LAYER (its
+        own norm, projections and rotary embedding, as the layer computes them) puts on the
+        `named` patches from each query position. Training only: it tells one head where the
+        named object is, so the decoder need not find the binding of words to patches by chance."""
+        from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
+        layer = self.lm.model.layers[ATTEND_LAYER]
+        attn = layer.self_attn
+        x = layer.input_layernorm(hidden)
+        b, t, _ = x.shape
+        d = attn.head_dim
+        q = attn.q_proj(x)[..., :d].reshape(b, 1, t, d)
+        k = attn.k_proj(x)[..., :d].reshape(b, 1, t, d)
+        positions = torch.arange(t)[None, :].expand(b, t)
+        cos, sin = self.lm.model.rotary_emb(x, positions)
+        q, k = apply_rotary_pos_emb(q, k, cos, sin)
+        rows = torch.arange(b)[:, None]
+        scores = (q[:, 0][rows, queries] @ k[:, 0].transpose(1, 2)) / math.sqrt(d)       # [B, Q, T]
+        causal = torch.arange(t)[None, None, :] <= queries[:, :, None]
+        scores = scores.masked_fill(~causal, float("-inf"))
+        on = torch.zeros(b, t, dtype=torch.bool)
+        on[:, 1:1 + n_patches] = named | ~named.any(1, keepdim=True)     # rows without a target: any patch (masked out later)
+        named_mass = torch.logsumexp(scores.masked_fill(~on[:, None, :], float("-inf")), -1)
+        return torch.logsumexp(scores, -1) - named_mass
 
 
 def action_log_probs(logits):
@@ -325,6 +362,10 @@ def main():
     ap.add_argument("--layout-weight", type=float, default=1.0,
                     help="weight of the layout losses (needs recordings with a layout in their metadata): the named "
                          "object's table position guessed at the end of the prompt, and each patch's object")
+    ap.add_argument("--attend-weight", type=float, default=0.0,
+                    help="weight of the attention loss: head 0 of decoder layer 2 should attend, from the last three "
+                         "prompt positions, to the patches of the object the instruction names (needs a layout, as "
+                         "--layout-weight)")
     ap.add_argument("--gripper-weight", type=float, default=0.0,
                     help="weight of the gripper loss: where the gripper is (x, y and its height, from the recorded joint "
                          "positions by forward kinematics), guessed at the last three prompt positions")
@@ -397,6 +438,8 @@ def main():
     patch_labels = np.concatenate([m[0] for m in made])
     target_xy = np.concatenate([m[1] for m in made])
     layout_ok = np.concatenate([m[2] for m in made])
+    # The named object's patches (where --attend-weight points one attention head).
+    named_patches = (patch_labels == np.concatenate([m[3] for m in made])[:, None]) & (patch_labels > 0)
     # The gripper's place in decimetres, its height in units of 5 cm (millimetres up and down
     # decide between hovering, sweeping over an object and pushing it).
     gripper_at = (np.concatenate([extra["tool"] for _, _, _, extra, _ in loaded]) * np.array([10, 10, 20])).astype(np.float32)
@@ -502,7 +545,7 @@ def main():
         return (pix, model.slots(ids), starts, torch.from_numpy(tokens[idx] - FIRST_ACTION), torch.from_numpy(remaining[idx]),
                 torch.from_numpy(travel_ok[idx]),
                 torch.from_numpy(patch_labels[idx]), torch.from_numpy(target_xy[idx]), torch.from_numpy(layout_ok[idx]),
-                torch.from_numpy(gripper_at[idx]), torch.from_numpy(gripper_ok[idx]))
+                torch.from_numpy(gripper_at[idx]), torch.from_numpy(gripper_ok[idx]), torch.from_numpy(named_patches[idx]))
 
     def validate():
         model.eval()
@@ -546,12 +589,15 @@ def main():
     if args.compile:
         forward = torch.compile(model, dynamic=False)
         print("compiling the training step (about a minute)", flush=True)
-    start, losses, aux_losses, place_losses, patch_losses, grip_losses = time.time(), [], [], [], [], []
+    start, losses, aux_losses, place_losses, patch_losses, grip_losses, attend_losses = time.time(), [], [], [], [], [], []
     for step in range(args.steps):
         draws = uniform if step < args.family_weight_from else weight
-        pix, ids, starts, target, travel, travel_w, labels, place, ok, grip, grip_ok = batch(
+        pix, ids, starts, target, travel, travel_w, labels, place, ok, grip, grip_ok, named = batch(
             rng.choice(train_idx, size=args.batch, p=draws), augment=True)
-        logits, guess, where, place_guess, what, grip_guess = forward(pix, ids, starts, n_act, aux=True)
+        n_state = state_tokens.shape[1]
+        queries = starts[:, None] - n_state - torch.arange(3)[None, :]
+        logits, guess, where, place_guess, what, grip_guess, attend_nll = forward(
+            pix, ids, starts, n_act, aux=True, queries=queries if args.attend_weight else None, named=named)
         log_probs = action_log_probs(logits)
         ce = -log_probs.gather(-1, target[..., None]).mean()
         if smooth is not None:
@@ -574,14 +620,18 @@ def main():
             # Where the named object is: at the last three prompt positions ("…Out:▁"), before
             # any state tokens. Those positions cannot see the state (causal attention), so the
             # grounding they learn is the one a policy without state learns.
-            n_state = state_tokens.shape[1]
-            near_end = place_guess[rows, starts[:, None] - n_state - torch.arange(3)[None, :]]
+            near_end = place_guess[rows, queries]
             place_err = ((near_end - place[:, None, :]) ** 2).mean((1, 2))
             place_loss = (place_err * ok).sum() / ok.sum()
             patch_loss = nn.functional.cross_entropy(what[ok].reshape(-1, what.shape[-1]), labels[ok].reshape(-1))
             loss = loss + args.layout_weight * (place_loss + patch_loss)
             place_losses.append(place_loss.item())
             patch_losses.append(patch_loss.item())
+            pointed = ok & named.any(1)
+            if args.attend_weight and pointed.any():
+                attend_loss = (attend_nll.mean(1) * pointed).sum() / pointed.sum()
+                loss = loss + args.attend_weight * attend_loss
+                attend_losses.append(attend_loss.item())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -590,7 +640,7 @@ def main():
         losses.append(ce.item())
         aux_losses.append(final.item())
         if (step + 1) % 100 == 0 or step + 1 == args.steps:
-            line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  place {np.mean(place_losses[-100:] or [0]):.3f}  patch {np.mean(patch_losses[-100:] or [0]):.3f}  grip {np.mean(grip_losses[-100:] or [0]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
+            line = f"step {step + 1}/{args.steps}  {time.time() - start:5.0f} s  loss {np.mean(losses[-100:]):.3f}  aux {np.mean(aux_losses[-100:]):.3f}  place {np.mean(place_losses[-100:] or [0]):.3f}  patch {np.mean(patch_losses[-100:] or [0]):.3f}  grip {np.mean(grip_losses[-100:] or [0]):.3f}  attend {np.mean(attend_losses[-100:] or [0]):.3f}  lr {sched.get_last_lr()[0]:.2e}"
             if (step + 1) % 500 == 0 or step + 1 == args.steps:
                 per_dim, whole, off = validate()
                 line += (f"  val token acc {' '.join(f'{a:.2f}' for a in per_dim)}  all {whole:.2f}"
@@ -610,7 +660,7 @@ def main():
     summary = {
         "episodes": len(paths), "dagger_episodes": sum(extra.get("labels") == "scripted-expert" for _, _, _, extra, _ in loaded), "steps_recorded": int(len(frames)) + pauses, "pauses_dropped": pauses, "families": families,
         "seed_range": [min(seeds), max(seeds)], "instructions": len(instructions),
-        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "restat": args.restat, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "gripper_weight": args.gripper_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
+        "training_steps": step + 1, "schedule_steps": args.steps, "init": args.init, "restat": args.restat, "batch": args.batch, "lr": args.lr, "seed": args.seed, "aux_weight": args.aux_weight, "layout_weight": args.layout_weight, "gripper_weight": args.gripper_weight, "attend_weight": args.attend_weight, "early_steps": args.early_steps, "early_weight": args.early_weight, "filler": args.filler,
         "family_weight": family_weight, "family_weight_from": args.family_weight_from,
         "train_minutes": round((time.time() - start) / 60, 1), "final_loss": round(float(np.mean(losses[-100:])), 4),
         "val_token_accuracy": [round(float(a), 4) for a in per_dim], "val_all_tokens_accuracy": round(float(whole), 4),
