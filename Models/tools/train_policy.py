@@ -261,7 +261,7 @@ class Policy(nn.Module):
         emb = self.embed(slots)
         x = torch.cat([emb[:, :1], p, emb[:, 1 + p.shape[1]:]], dim=1)
         # Causal attention: the real tokens come first, so the right padding never reaches them.
-        out = self.lm.model(inputs_embeds=x, output_hidden_states=aux)
+        out = self.lm.model(inputs_embeds=x, output_hidden_states=queries is not None)
         h = out.last_hidden_state
         rows = torch.arange(slots.shape[0])[:, None]
         cols = starts[:, None] + torch.arange(n_actions)[None, :]
