@@ -363,7 +363,7 @@ def main():
                     help="weight of the layout losses (needs recordings with a layout in their metadata): the named "
                          "object's table position guessed at the end of the prompt, and each patch's object")
     ap.add_argument("--attend-weight", type=float, default=0.0,
-                    help="weight of the attention loss: head 0 of decoder layer 2 should attend, from the last three "
+                    help=f"weight of the attention loss: head 0 of decoder layer {ATTEND_LAYER} (0-based) should attend, from the last three "
                          "prompt positions, to the patches of the object the instruction names (needs a layout, as "
                          "--layout-weight)")
     ap.add_argument("--gripper-weight", type=float, default=0.0,
